@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "bleagent",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bleagent", targets: ["BLEAgent"]),
+        .executable(name: "bleagent-bench", targets: ["BLEAgentBench"]),
+        .executable(name: "bleagent-fuzz-export", targets: ["ExportReaderFuzz"]),
+        .library(name: "ExposureNotification", targets: ["ExposureNotification"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+    ],
+    targets: [
+        // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
+
+        // The pure protocol core: keys, identifiers, export files, matcher, risk. No I/O, no clocks.
+        .target(
+            name: "ExposureNotification",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                // ZIPFoundation writes our zips. Reading uses our own bounded zip reader over the system
+                // zlib (ZIPFoundation's `CZlib` module): on Linux ZIPFoundation's inflate loop never ends
+                // on a deflate stream cut short, which a hostile key file can be.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+
+        // The `bleagent` executable: CLI verbs (and, later, the daemon).
+        .executableTarget(
+            name: "BLEAgent",
+            dependencies: [
+                "ExposureNotification",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Benchmarks: `swift run -c release bleagent-bench match`. Not a test; compiled by CI's debug build.
+        .executableTarget(
+            name: "BLEAgentBench",
+            dependencies: ["ExposureNotification", "COpenSSL"],
+            path: "Benchmarks/BLEAgentBench"
+        ),
+
+        // libFuzzer target for the export reader (build recipe in scripts/fuzz.sh). Depends on the core only.
+        .executableTarget(
+            name: "ExportReaderFuzz",
+            dependencies: ["ExposureNotification"],
+            path: "Fuzz/ExportReaderFuzz"
+        ),
+
+        .testTarget(
+            name: "ExposureNotificationTests",
+            dependencies: [
+                "ExposureNotification",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "BLEAgentTests",
+            dependencies: ["BLEAgent", "ExposureNotification"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct BLEAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bleagent")
+}

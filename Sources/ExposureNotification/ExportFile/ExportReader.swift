@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+
+/// Reads diagnosis-key files: opens the container, checks the limits, decodes export.bin in one
+/// streaming pass while hashing it, and checks the signature.
+public enum ExportReader {
+    /// Reads the whole file into an `ExportFile` (for `keys inspect`, tests and tools).
+    public static func read(_ container: ExportContainer, keyring: VerificationKeyring = VerificationKeyring(),
+                            limits: ExportFile.Limits = .default) throws(ExportFileError) -> ExportFile {
+        var collector = Collector()
+        let result = try stream(container, limits: limits, inflater: RawInflater(), into: &collector)
+        return ExportFile(header: result.header, keys: collector.keys, revisedKeys: collector.revisedKeys,
+                          warnings: result.warnings, signature: result.verdict(keyring: keyring), digest: result.fileDigest)
+    }
+
+    /// What one streaming pass found besides the keys it handed to the sink.
+    struct StreamResult {
+        var header: ExportFile.Header
+        var warnings: KeyWarningCounts
+        var records: Int
+        var signatures: SignatureList?
+        var exportDigest: SHA256.Digest
+        var fileDigest: FileDigest
+
+        func verdict(keyring: VerificationKeyring) -> SignatureVerdict {
+            guard let signatures else {
+                return SignatureVerdict(status: .unverified, reason: "the file has no export.sig")
+            }
+            return signatures.verdict(digest: exportDigest, keyring: keyring)
+        }
+    }
+
+    /// Streams the keys of `container` into `sink`: the matcher's read path.
+    static func stream<Sink: ExportKeySink>(_ container: ExportContainer, limits: ExportFile.Limits, inflater: RawInflater,
+                                            into sink: inout Sink) throws(ExportFileError) -> StreamResult {
+        var decoder = ExportStreamDecoder(limits: limits)
+        var hasher = SHA256()
+        switch container {
+        case .zip(let data):
+            let fileDigest = FileDigest.of(data)
+            let signatures = try data.withExportBytes { archive throws(ExportFileError) -> SignatureList? in
+                let directory = try ZipDirectory(archive, maximumEntries: limits.maximumZipEntries)
+                guard let exportEntry = try directory.entry(named: "export.bin") else { throw .missingEntry("export.bin") }
+                var signatures: SignatureList?
+                if let signatureEntry = try directory.entry(named: "export.sig") {
+                    var bytes: [UInt8] = []
+                    try ZipDirectory.extract(signatureEntry, from: archive, limit: limits.maximumSignatureBytes,
+                                             inflater: inflater) { chunk throws(ExportFileError) in bytes.append(contentsOf: chunk) }
+                    signatures = try SignatureList(serialized: bytes)
+                }
+                try ZipDirectory.extract(exportEntry, from: archive, limit: limits.maximumExportBytes,
+                                         inflater: inflater) { chunk throws(ExportFileError) in
+                    hasher.update(bufferPointer: chunk)
+                    try decoder.feed(chunk, into: &sink)
+                }
+                return signatures
+            }
+            try decoder.finish()
+            return StreamResult(header: decoder.header, warnings: decoder.warnings, records: decoder.records,
+                                signatures: signatures, exportDigest: hasher.finalize(), fileDigest: fileDigest)
+        case .bare(let exportBin, let signature):
+            var signatures: SignatureList?
+            if let signature {
+                guard signature.count <= limits.maximumSignatureBytes else {
+                    throw .entryTooLarge(name: "export.sig", limit: limits.maximumSignatureBytes)
+                }
+                signatures = try SignatureList(serialized: [UInt8](signature))
+            }
+            guard exportBin.count <= limits.maximumExportBytes else {
+                throw .entryTooLarge(name: "export.bin", limit: limits.maximumExportBytes)
+            }
+            try exportBin.withExportBytes { raw throws(ExportFileError) in
+                var offset = 0
+                // Same chunking as the zip path, so both exercise the decoder's chunk boundaries alike.
+                while offset < raw.count {
+                    let count = min(RawInflater.chunkBytes, raw.count - offset)
+                    let chunk = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + count)])
+                    hasher.update(bufferPointer: chunk)
+                    try decoder.feed(chunk, into: &sink)
+                    offset += count
+                }
+            }
+            try decoder.finish()
+            let digest = hasher.finalize()
+            return StreamResult(header: decoder.header, warnings: decoder.warnings, records: decoder.records,
+                                signatures: signatures, exportDigest: digest, fileDigest: FileDigest(digest))
+        }
+    }
+
+    /// Collects every key, for `read`.
+    private struct Collector: ExportKeySink {
+        var keys: [TemporaryExposureKey] = []
+        var revisedKeys: [TemporaryExposureKey] = []
+
+        mutating func consume(_ key: TemporaryExposureKey, revised: Bool) {
+            if revised { revisedKeys.append(key) } else { keys.append(key) }
+        }
+    }
+}
