@@ -70,6 +70,14 @@ public final class IdentifierDeriver {
     @inline(__always)
     func withIdentifiers<R>(rpik: Block16, from start: UInt32, count: Int,
                             _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let blocks = encryptIdentifiers(rpik: rpik, from: start, count: count, into: ciphertext.baseAddress!)
+        return try body(UnsafeRawBufferPointer(rebasing: ciphertext[0..<(blocks * 16)]))
+    }
+
+    /// Hot path: writes the RPIs of `count` (clamped to 0…144) intervals from `start` to `output`
+    /// (room for 144 × 16 bytes) in one AES call; returns how many were written.
+    @inline(__always)
+    func encryptIdentifiers(rpik: Block16, from start: UInt32, count: Int, into output: UnsafeMutableRawPointer) -> Int {
         let blocks = min(max(count, 0), Self.blocks)
         if patchedStart != start {
             for block in 0..<Self.blocks {
@@ -77,9 +85,8 @@ public final class IdentifierDeriver {
             }
             patchedStart = start
         }
-        aes.encrypt(key: rpik, input: UnsafeRawPointer(plaintext.baseAddress!),
-                    output: ciphertext.baseAddress!, blocks: blocks)
-        return try body(UnsafeRawBufferPointer(rebasing: ciphertext[0..<(blocks * 16)]))
+        aes.encrypt(key: rpik, input: UnsafeRawPointer(plaintext.baseAddress!), output: output, blocks: blocks)
+        return blocks
     }
 
     /// AEM = AES-128-CTR(AEMK, IV = RPI, metadata). For a 4-byte message CTR is the first 4 bytes of

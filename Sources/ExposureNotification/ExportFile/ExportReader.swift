@@ -8,7 +8,9 @@ public enum ExportReader {
     public static func read(_ container: ExportContainer, keyring: VerificationKeyring = VerificationKeyring(),
                             limits: ExportFile.Limits = .default) throws(ExportFileError) -> ExportFile {
         var collector = Collector()
-        let result = try stream(container, limits: limits, inflater: RawInflater(), into: &collector)
+        var timings = StageTimings()
+        let result = try stream(container, limits: limits, inflater: RawInflater(), fileDigest: nil,
+                                timings: &timings, into: &collector)
         return ExportFile(header: result.header, keys: collector.keys, revisedKeys: collector.revisedKeys,
                           warnings: result.warnings, signature: result.verdict(keyring: keyring), digest: result.fileDigest)
     }
@@ -30,14 +32,26 @@ public enum ExportReader {
         }
     }
 
-    /// Streams the keys of `container` into `sink`: the matcher's read path.
+    /// Streams the keys of `container` into `sink`: the matcher's read path. `fileDigest` is the
+    /// container's SHA-256 if the caller has it already. Adds to `timings`: unzip, verify (hashing)
+    /// and decode — the latter including whatever the sink does inside `consume`.
     static func stream<Sink: ExportKeySink>(_ container: ExportContainer, limits: ExportFile.Limits, inflater: RawInflater,
+                                            fileDigest knownDigest: FileDigest?, timings: inout StageTimings,
                                             into sink: inout Sink) throws(ExportFileError) -> StreamResult {
         var decoder = ExportStreamDecoder(limits: limits)
         var hasher = SHA256()
+        var hashing: UInt64 = 0
+        var decoding: UInt64 = 0
+        let started = monotonicNanoseconds()
+        defer {
+            let total = monotonicNanoseconds() - started
+            timings.verifyNanoseconds += hashing
+            timings.decodeNanoseconds += decoding
+            timings.unzipNanoseconds += total &- hashing &- decoding
+        }
         switch container {
         case .zip(let data):
-            let fileDigest = FileDigest.of(data)
+            let fileDigest = knownDigest ?? FileDigest.of(data)
             let signatures = try data.withExportBytes { archive throws(ExportFileError) -> SignatureList? in
                 let directory = try ZipDirectory(archive, maximumEntries: limits.maximumZipEntries)
                 guard let exportEntry = try directory.entry(named: "export.bin") else { throw .missingEntry("export.bin") }
@@ -50,8 +64,12 @@ public enum ExportReader {
                 }
                 try ZipDirectory.extract(exportEntry, from: archive, limit: limits.maximumExportBytes,
                                          inflater: inflater) { chunk throws(ExportFileError) in
+                    let before = monotonicNanoseconds()
                     hasher.update(bufferPointer: chunk)
+                    let hashed = monotonicNanoseconds()
                     try decoder.feed(chunk, into: &sink)
+                    hashing += hashed - before
+                    decoding += monotonicNanoseconds() - hashed
                 }
                 return signatures
             }
@@ -75,15 +93,19 @@ public enum ExportReader {
                 while offset < raw.count {
                     let count = min(RawInflater.chunkBytes, raw.count - offset)
                     let chunk = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + count)])
+                    let before = monotonicNanoseconds()
                     hasher.update(bufferPointer: chunk)
+                    let hashed = monotonicNanoseconds()
                     try decoder.feed(chunk, into: &sink)
+                    hashing += hashed - before
+                    decoding += monotonicNanoseconds() - hashed
                     offset += count
                 }
             }
             try decoder.finish()
             let digest = hasher.finalize()
             return StreamResult(header: decoder.header, warnings: decoder.warnings, records: decoder.records,
-                                signatures: signatures, exportDigest: digest, fileDigest: FileDigest(digest))
+                                signatures: signatures, exportDigest: digest, fileDigest: knownDigest ?? FileDigest(digest))
         }
     }
 

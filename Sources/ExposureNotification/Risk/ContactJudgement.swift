@@ -1,0 +1,42 @@
+/// The one function that decides contact days. Everything that lists exposures or notifies calls
+/// it (COCOA 1.1.4 shipped a notification that judged differently from its list; never again).
+public enum ContactJudgement {
+    /// Days further back than this are never reported (COCOA: records expire after 14 days).
+    public static let retentionDays: Int32 = 14
+
+    /// Judges each day of `windows` from `today − 14` to `today`, oldest first. A window scores
+    /// Σ min(seconds, cap) × attenuation weight × infectiousness weight × report-type weight; windows
+    /// of no infectiousness, revoked keys or zero weight do not count (neither their seconds). A day
+    /// is a contact day when its score reaches `minimumDailyScore` and its counted seconds reach
+    /// `minimumDailySeconds`.
+    public static func dailyRisks(windows: [ExposureWindow], configuration: RiskConfiguration,
+                                  today: ExposureDay) -> [DailyRisk] {
+        let oldest = today.adding(days: -retentionDays)
+        var days: [ExposureDay: DailyRisk] = [:]
+        for window in windows where window.day >= oldest && window.day <= today {
+            let weight = configuration.weight(of: window.infectiousness) * configuration.weight(of: window.reportType)
+            guard weight > 0 else { continue }
+            var score = 0.0
+            for scan in window.scanInstances {
+                score += Double(scan.secondsSinceLastScan) * configuration.attenuationWeight(typicalAttenuation: scan.typicalAttenuation)
+            }
+            var day = days[window.day] ?? DailyRisk(day: window.day, score: 0, seconds: 0, windows: 0, isContactDay: false)
+            day.score += score * weight
+            day.seconds += window.seconds
+            day.windows += 1
+            days[window.day] = day
+        }
+        return days.values.map { day in
+            var judged = day
+            judged.isContactDay = day.score >= configuration.minimumDailyScore && day.seconds >= configuration.minimumDailySeconds
+            return judged
+        }
+        .sorted { $0.day < $1.day }
+    }
+
+    /// The contact days alone: what notifications are sent for.
+    public static func contactDays(windows: [ExposureWindow], configuration: RiskConfiguration,
+                                   today: ExposureDay) -> [DailyRisk] {
+        dailyRisks(windows: windows, configuration: configuration, today: today).filter(\.isContactDay)
+    }
+}

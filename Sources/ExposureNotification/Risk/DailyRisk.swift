@@ -1,0 +1,22 @@
+/// The judgement of one UTC day: what `bleagent exposures`, notifications and `match` all show.
+public struct DailyRisk: Hashable, Sendable {
+    public var day: ExposureDay
+    /// Σ of the day's window scores (weighted seconds).
+    public var score: Double
+    /// Σ of the seconds of the day's counted windows.
+    public var seconds: Int
+    /// Windows (one per positive key) that counted.
+    public var windows: Int
+    public var isContactDay: Bool
+
+    public init(day: ExposureDay, score: Double, seconds: Int, windows: Int, isContactDay: Bool) {
+        self.day = day
+        self.score = score
+        self.seconds = seconds
+        self.windows = windows
+        self.isContactDay = isContactDay
+    }
+
+    /// Whole minutes, rounded down.
+    public var minutes: Int { seconds / 60 }
+}

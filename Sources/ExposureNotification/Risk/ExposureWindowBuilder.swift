@@ -1,0 +1,50 @@
+/// Turns matched keys into exposure windows: one window per key per UTC day of its sightings.
+/// Each hit becomes a scan instance whose attenuation is the sender's TX power (from its decrypted
+/// metadata) minus the RSSI (plus the configured correction).
+public enum ExposureWindowBuilder {
+    public static func windows(from matches: [KeyMatch], table: SightingTable,
+                               configuration: RiskConfiguration) -> [ExposureWindow] {
+        // A key listed again in revised_keys (e.g. its report type changed) takes the revised fields.
+        var revisedFields: [Block16: TemporaryExposureKey] = [:]
+        for match in matches where match.revised { revisedFields[match.key.keyData] = match.key }
+        var groups: [GroupKey: Group] = [:]
+        for match in matches {
+            let key = revisedFields[match.key.keyData] ?? match.key
+            for hit in match.hits {
+                let sighting = table[hit.sightingIndex]
+                let groupKey = GroupKey(keyData: match.key.keyData, day: sighting.day)
+                var group = groups[groupKey] ?? Group(key: key)
+                guard group.sightings.insert(hit.sightingIndex).inserted else { continue }
+                let power = Int(hit.metadata.txPower)
+                let typical = clampAttenuation(power - (Int(sighting.rssiMean) + configuration.rssiCorrection))
+                let minimum = clampAttenuation(power - (Int(sighting.rssiMax) + configuration.rssiCorrection))
+                group.scans.append((sighting.time, ScanInstance(
+                    typicalAttenuation: typical, minAttenuation: min(minimum, typical),
+                    secondsSinceLastScan: min(Int(sighting.secondsSinceLastScan), configuration.maximumSecondsPerScan))))
+                group.confidence = max(group.confidence, hit.metadata.calibrationConfidence)
+                groups[groupKey] = group
+            }
+        }
+        return groups.map { groupKey, group in
+            ExposureWindow(day: groupKey.day, reportType: configuration.effectiveReportType(group.key.reportType),
+                           infectiousness: configuration.infectiousness(daysSinceOnset: group.key.daysSinceOnsetOfSymptoms),
+                           calibrationConfidence: group.confidence,
+                           scanInstances: group.scans.sorted { $0.0 < $1.0 }.map(\.1))
+        }
+        .sorted { ($0.day, $0.scanInstances.count) < ($1.day, $1.scanInstances.count) }
+    }
+
+    private static func clampAttenuation(_ value: Int) -> Int { min(max(value, 0), 255) }
+
+    private struct GroupKey: Hashable {
+        var keyData: Block16
+        var day: ExposureDay
+    }
+
+    private struct Group {
+        var key: TemporaryExposureKey
+        var sightings: Set<Int> = []
+        var scans: [(Int64, ScanInstance)] = []
+        var confidence: UInt8 = 0
+    }
+}
