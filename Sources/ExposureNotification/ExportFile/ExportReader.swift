@@ -28,7 +28,7 @@ public enum ExportReader {
             guard let signatures else {
                 return SignatureVerdict(status: .unverified, reason: "the file has no export.sig")
             }
-            return signatures.verdict(digest: exportDigest, keyring: keyring)
+            return signatures.verdict(digest: exportDigest, header: header, keyring: keyring)
         }
     }
 

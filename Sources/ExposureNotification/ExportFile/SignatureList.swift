@@ -6,6 +6,8 @@ import SwiftProtobuf
 struct SignatureList {
     struct Entry {
         var info: ExportFile.SignatureInfo
+        var batchNumber: Int32?
+        var batchSize: Int32?
         var der: [UInt8]
     }
 
@@ -26,12 +28,16 @@ struct SignatureList {
                 verificationKeyVersion: info.hasVerificationKeyVersion ? info.verificationKeyVersion : nil,
                 verificationKeyID: info.hasVerificationKeyID ? info.verificationKeyID : nil,
                 signatureAlgorithm: info.hasSignatureAlgorithm ? info.signatureAlgorithm : nil),
+                batchNumber: signature.hasBatchNum ? signature.batchNum : nil,
+                batchSize: signature.hasBatchSize ? signature.batchSize : nil,
                 der: [UInt8](signature.signature))
         }
     }
 
-    /// Checks the signatures over a SHA-256 digest of export.bin.
-    func verdict(digest: SHA256.Digest, keyring: VerificationKeyring) -> SignatureVerdict {
+    /// Checks the signatures over a SHA-256 digest of export.bin. A signature counts only if it names
+    /// the ECDSA P-256/SHA-256 OID, a trusted key matches its key id and version, and its batch
+    /// number and size are those of export.bin (they are not signed, so they must at least agree).
+    func verdict(digest: SHA256.Digest, header: ExportFile.Header, keyring: VerificationKeyring) -> SignatureVerdict {
         guard let first = entries.first else {
             return SignatureVerdict(status: .unverified, reason: "export.sig holds no signature")
         }
@@ -42,13 +48,14 @@ struct SignatureList {
         var unsupported: String?
         for entry in entries {
             let algorithm = entry.info.signatureAlgorithm
-            guard algorithm == nil || algorithm == ExportFile.SignatureInfo.ecdsaP256SHA256OID else {
-                unsupported = algorithm
+            guard algorithm == ExportFile.SignatureInfo.ecdsaP256SHA256OID else {
+                unsupported = algorithm ?? "(none)"
                 continue
             }
             let candidates = keyring.candidates(for: entry.info)
             guard !candidates.isEmpty else { continue }
             tried = tried ?? entry.info
+            guard entry.batchNumber == header.batchNumber, entry.batchSize == header.batchSize else { continue }
             guard let signature = try? P256.Signing.ECDSASignature(derRepresentation: entry.der) else { continue }
             for key in candidates where key.publicKey.isValidSignature(signature, for: digest) {
                 return SignatureVerdict(status: .valid, info: entry.info)

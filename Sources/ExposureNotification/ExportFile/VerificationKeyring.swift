@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// The public keys a user trusts for diagnosis-key files, each optionally bound to the key id and
 /// version a file's `SignatureInfo` names (as a key server publishes them). A key without an id
@@ -15,13 +16,20 @@ public struct VerificationKeyring: Sendable {
             self.publicKey = publicKey
         }
 
-        /// Reads a SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----", ECDSA P-256).
+        /// Reads a SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----", ECDSA P-256). Line
+        /// lengths other than 64 are accepted: key servers publish such PEMs (Google's key 310 does).
         public init(id: String? = nil, version: String? = nil, pem: String) throws(KeyError) {
-            do {
-                self.init(id: id, version: version, publicKey: try P256.Signing.PublicKey(pemRepresentation: pem))
-            } catch {
-                throw .notAP256PublicKey
+            if let key = try? P256.Signing.PublicKey(pemRepresentation: pem) {
+                self.init(id: id, version: version, publicKey: key)
+                return
             }
+            let lines = pem.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let begin = lines.firstIndex(of: "-----BEGIN PUBLIC KEY-----"),
+                  let end = lines.firstIndex(of: "-----END PUBLIC KEY-----"), begin < end,
+                  let der = Data(base64Encoded: lines[(begin + 1)..<end].joined()),
+                  let key = try? P256.Signing.PublicKey(derRepresentation: der)
+            else { throw .notAP256PublicKey }
+            self.init(id: id, version: version, publicKey: key)
         }
 
         func matches(_ info: ExportFile.SignatureInfo) -> Bool {
