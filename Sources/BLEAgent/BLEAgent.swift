@@ -1,6 +1,21 @@
 import ArgumentParser
 
+/// `bleagent`: the exposure-notification agent and its command-line tools.
 @main
 struct BLEAgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bleagent")
+    static let configuration = CommandConfiguration(
+        commandName: "bleagent",
+        abstract: "Privacy-preserving exposure notification (GAEN/COCOA) for Linux.",
+        discussion: """
+        Every verb prints for people by default and JSON with --json.
+        Exit codes: 0 success, 1 failure, 3 a signature did not verify or a file was refused,
+        64 bad usage, 65 malformed input data, 66 input file missing or unreadable.
+        """,
+        version: BLEAgentVersion.current,
+        subcommands: [CryptoCommand.self, KeysCommand.self, MatchCommand.self]
+    )
+}
+
+enum BLEAgentVersion {
+    static let current = "0.1.0"
 }

@@ -14,14 +14,9 @@ public enum ContactJudgement {
         let oldest = today.adding(days: -retentionDays)
         var days: [ExposureDay: DailyRisk] = [:]
         for window in windows where window.day >= oldest && window.day <= today {
-            let weight = configuration.weight(of: window.infectiousness) * configuration.weight(of: window.reportType)
-            guard weight > 0 else { continue }
-            var score = 0.0
-            for scan in window.scanInstances {
-                score += Double(scan.secondsSinceLastScan) * configuration.attenuationWeight(typicalAttenuation: scan.typicalAttenuation)
-            }
+            guard let score = windowScore(window, configuration: configuration) else { continue }
             var day = days[window.day] ?? DailyRisk(day: window.day, score: 0, seconds: 0, windows: 0, isContactDay: false)
-            day.score += score * weight
+            day.score += score
             day.seconds += window.seconds
             day.windows += 1
             days[window.day] = day
@@ -32,6 +27,18 @@ public enum ContactJudgement {
             return judged
         }
         .sorted { $0.day < $1.day }
+    }
+
+    /// A window's weighted seconds; `nil` when it cannot count at all (no infectiousness, a revoked
+    /// key, or a zero weight), so neither its score nor its seconds enter the day.
+    public static func windowScore(_ window: ExposureWindow, configuration: RiskConfiguration) -> Double? {
+        let weight = configuration.weight(of: window.infectiousness) * configuration.weight(of: window.reportType)
+        guard weight > 0 else { return nil }
+        var score = 0.0
+        for scan in window.scanInstances {
+            score += Double(scan.secondsSinceLastScan) * configuration.attenuationWeight(typicalAttenuation: scan.typicalAttenuation)
+        }
+        return score * weight
     }
 
     /// The contact days alone: what notifications are sent for.

@@ -1,6 +1,8 @@
 /// The contact with one positive person's key on one UTC day: its scan instances and what the key
-/// says about its owner. This is all the judgement sees; it never holds the key or any RPI.
+/// says about its owner. The judgement reads only the day, weights and scans; `keyData` (the
+/// published key, public once uploaded) lets tools say which key matched.
 public struct ExposureWindow: Hashable, Sendable {
+    public var keyData: Block16
     public var day: ExposureDay
     public var reportType: ReportType
     public var infectiousness: Infectiousness
@@ -8,8 +10,9 @@ public struct ExposureWindow: Hashable, Sendable {
     public var calibrationConfidence: UInt8
     public var scanInstances: [ScanInstance]
 
-    public init(day: ExposureDay, reportType: ReportType, infectiousness: Infectiousness,
+    public init(keyData: Block16 = .zero, day: ExposureDay, reportType: ReportType, infectiousness: Infectiousness,
                 calibrationConfidence: UInt8 = 0, scanInstances: [ScanInstance]) {
+        self.keyData = keyData
         self.day = day
         self.reportType = reportType
         self.infectiousness = infectiousness

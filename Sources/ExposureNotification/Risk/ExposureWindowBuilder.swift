@@ -26,7 +26,7 @@ public enum ExposureWindowBuilder {
             }
         }
         return groups.map { groupKey, group in
-            ExposureWindow(day: groupKey.day, reportType: configuration.effectiveReportType(group.key.reportType),
+            ExposureWindow(keyData: groupKey.keyData, day: groupKey.day, reportType: configuration.effectiveReportType(group.key.reportType),
                            infectiousness: configuration.infectiousness(daysSinceOnset: group.key.daysSinceOnsetOfSymptoms),
                            calibrationConfidence: group.confidence,
                            scanInstances: group.scans.sorted { $0.0 < $1.0 }.map(\.1))
