@@ -1,0 +1,50 @@
+# Shared by the project's scripts: build folder, apt without the image's cache-deleting hook, timing.
+# shellcheck shell=bash
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Outside the clone, so a second run on the same machine builds incrementally.
+BUILD_DIR=${BLEAGENT_BUILD_DIR:-/var/tmp/bleagent-build}
+export PATH="/opt/swift/usr/bin:$PATH"
+
+stage_started=0
+stage() {
+  stage_end
+  stage_name=$1
+  stage_started=$(date +%s)
+  echo "==> $stage_name"
+}
+stage_end() {
+  if [ "$stage_started" -ne 0 ]; then
+    echo "    ($stage_name: $(( $(date +%s) - stage_started )) s)"
+    stage_times+=("$(printf '%-34s %5d s' "$stage_name" $(( $(date +%s) - stage_started )))")
+  fi
+  stage_started=0
+}
+stage_times=()
+print_stage_times() {
+  stage_end
+  echo "==> stage times"
+  printf '    %s\n' "${stage_times[@]}"
+}
+
+# apt-get install PKGS… if any is missing. Some images delete downloaded .debs after every dpkg run
+# (a DPkg::Post-Invoke hook), which breaks installs that upgrade systemd/OpenSSL: clear it for our calls.
+apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "    installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  local noclean
+  noclean=$(mktemp)
+  printf '#clear DPkg::Post-Invoke;\n' > "$noclean"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get -c "$noclean" -o DPkg::Lock::Timeout=300 update -qq
+  $sudo apt-get -c "$noclean" -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null \
+    || $sudo apt-get -c "$noclean" -o DPkg::Lock::Timeout=300 -f install -y -qq >/dev/null
+  rm -f "$noclean"
+}
+
+# Build dependencies of the package (C headers the system-library targets use).
+BUILD_PACKAGES=(libssl-dev zlib1g-dev openssl)

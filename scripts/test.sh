@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, builds once (debug: tests and every product,
+# benchmarks included), runs the Swift tests, the interop tests against independent Python
+# implementations, and the export-reader fuzzer for a bounded time. Prints how long each stage took.
+#   scripts/test.sh                 everything
+#   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzzer
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$top"
+FUZZ_SECONDS=${FUZZ_SECONDS:-120}
+
+stage "install test dependencies"
+apt_install "${BUILD_PACKAGES[@]}"
+python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography 2>&1 | grep -v "Running pip as the 'root' user" || true
+
+if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
+  echo "note: ../shared/fixtures is missing: tests that need the public GAEN fixtures are skipped (set BLEAGENT_FIXTURES)"
+  [ -n "${CI:-}" ] && { echo "error: CI must have ../shared/fixtures beside the clone" >&2; exit 1; }
+fi
+
+stage "build (debug: tests and all products)"
+log_dir=$(mktemp -d)
+if ! swift build --scratch-path "$BUILD_DIR/debug" --build-tests >"$log_dir/build.log" 2>&1; then
+  grep -E "error:" "$log_dir/build.log" | head -40; tail -n 20 "$log_dir/build.log"; exit 1
+fi
+grep -E "warning:" "$log_dir/build.log" | grep -v "unhandled; explicitly declare" | sort -u | head -20 || true
+bin="$BUILD_DIR/debug/debug"
+
+stage "swift tests"
+set +e
+swift test --scratch-path "$BUILD_DIR/debug" --skip-build >"$log_dir/swift-test.log" 2>&1
+rc=$?
+set -e
+grep -E "✘|Test run with|error:" "$log_dir/swift-test.log" | head -80 || true
+[ "$rc" -eq 0 ] || { echo "swift tests failed (full log: $log_dir/swift-test.log)"; exit 1; }
+
+stage "interop tests (Python protobuf + cryptography + openssl)"
+set +e
+BLEAGENT="$bin/bleagent" python3 -m unittest discover -s Tests/interop -p 'test_*.py' -v >"$log_dir/interop.log" 2>&1
+rc=$?
+set -e
+tail -n 40 "$log_dir/interop.log"
+[ "$rc" -eq 0 ] || { echo "interop tests failed (full log: $log_dir/interop.log)"; exit 1; }
+
+if [ "$FUZZ_SECONDS" -gt 0 ]; then
+  stage "fuzz the export reader (${FUZZ_SECONDS} s, ASan)"
+  scripts/fuzz.sh "$FUZZ_SECONDS"
+fi
+print_stage_times
+echo "all tests passed"
