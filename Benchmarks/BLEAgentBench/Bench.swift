@@ -28,6 +28,13 @@ enum Bench {
         return Double(usage.ru_maxrss) / 1024
     }
 
+    /// Current resident set size, MiB (from /proc/self/statm).
+    static func currentRSSMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
     static func format(_ value: Double, _ decimals: Int = 2) -> String { String(format: "%.\(decimals)f", value) }
 
     static func grouped(_ value: Int) -> String {

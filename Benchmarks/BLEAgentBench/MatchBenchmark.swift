@@ -147,6 +147,7 @@ enum MatchBenchmark {
             let path = fileName(file, parameters)
             return ExportSource(name: path) { .zip(try Data(contentsOf: URL(fileURLWithPath: path))) }
         }
+        let rssBefore = Bench.currentRSSMiB()
         let cpuBefore = Bench.cpuSeconds()
         let started = Bench.now()
         let index = SightingIndex(table: table)
@@ -182,7 +183,7 @@ enum MatchBenchmark {
         print("  wall time:          \(Bench.format(wall, 3)) s (index \(Bench.format(indexed - started, 3)), match \(Bench.format(matched - indexed, 3)), score \(Bench.format(finished - matched, 3)))")
         print("  throughput:         \(Bench.grouped(Int(keysPerSecond))) keys/s (\(Bench.grouped(Int(keysPerSecond / Double(workers)))) keys/s per worker)")
         print("  CPU-seconds / wall: \(Bench.format(cpu / wall)) (\(workers) worker threads, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
-        print("  peak RSS:           \(Bench.format(Bench.peakRSSMiB(), 1)) MiB (bound 64 MiB)")
+        print("  peak RSS:           \(Bench.format(Bench.peakRSSMiB(), 1)) MiB (bound 64 MiB; \(Bench.format(rssBefore, 1)) MiB with the sightings loaded, before matching)")
         print("  AES bound:          \(Bench.grouped(Int(bound))) keys/s on one core (EVP aes-128-ecb, 2,304-byte buffers)")
         print("ratio=\(Bench.format(ratio, 3)) (keys/s ÷ \(workers) workers ÷ AES bound; must ≥ 0.15, stretch 0.35)")
     }

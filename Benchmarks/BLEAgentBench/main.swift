@@ -7,14 +7,18 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "match":
     MatchBenchmark.run(options: Array(arguments.dropFirst()))
+case "parts":
+    PartsBenchmark.run()
 case "generate":
     guard arguments.count >= 2 else { Bench.fail("usage: bleagent-bench generate DIR") }
     MatchBenchmark.generate(into: arguments[1])
 default:
     print("""
     usage: bleagent-bench match [--keys N] [--files N] [--sightings N] [--workers N] [--dir DIR]
+           bleagent-bench parts
            bleagent-bench generate DIR
     match: 2,000,000 keys in 14 signed daily files against 200,000 stored RPIs, end to end.
+    parts: the matcher's per-key crypto (HKDF, AES) alone on one core.
     """)
     exit(arguments.isEmpty ? 0 : 64)
 }

@@ -5,147 +5,116 @@ internal import COpenSSL
 ///
 /// A generic HKDF costs 7–11 µs a key here (DESIGN §9). This one runs the six SHA-256 block
 /// compressions the construction needs and nothing else: the HMAC states for the all-zero salt are
-/// computed once, every message fits one padded block, and the compressions go straight to
-/// OpenSSL's `SHA256_Transform` (SHA-NI where the CPU has it).
+/// computed once, every message fits one padded block whose constant parts are written once, and
+/// the compressions go straight to OpenSSL's `SHA256_Transform` (SHA-NI where the CPU has it).
 ///
-/// Not `Sendable`: each thread owns its own instance (it is a few hundred bytes of precomputed state).
-struct HKDFSHA256ForGAEN {
-    private let saltInner: SHA256_CTX
-    private let saltOuter: SHA256_CTX
-    private let initial: SHA256_CTX
+/// Owns its buffers (freed in `deinit`); not `Sendable`: one per thread.
+final class HKDFSHA256ForGAEN {
+    /// SHA-256 chaining state: eight words, most significant first.
+    typealias State = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+
+    enum Info { case rpik, aemk }
+
+    private let context: UnsafeMutablePointer<SHA256_CTX>
+    /// Six 64-byte message blocks whose padding and constant parts are filled in once.
+    private let blocks: UnsafeMutablePointer<UInt32>
+    private var tekBlock: UnsafeMutablePointer<UInt32> { blocks }
+    private var digestBlock: UnsafeMutablePointer<UInt32> { blocks + 16 }
+    private var innerKeyBlock: UnsafeMutablePointer<UInt32> { blocks + 32 }
+    private var outerKeyBlock: UnsafeMutablePointer<UInt32> { blocks + 48 }
+    private var rpikInfoBlock: UnsafeMutablePointer<UInt32> { blocks + 64 }
+    private var aemkInfoBlock: UnsafeMutablePointer<UInt32> { blocks + 80 }
+
+    private var initial: State = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var saltInner: State = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var saltOuter: State = (0, 0, 0, 0, 0, 0, 0, 0)
 
     init() {
-        var start = SHA256_CTX()
-        SHA256_Init(&start)
-        initial = start
-        saltInner = Self.compressing(start, repeatedByte: 0x36)
-        saltOuter = Self.compressing(start, repeatedByte: 0x5c)
+        context = .allocate(capacity: 1)
+        context.initialize(to: SHA256_CTX())
+        blocks = .allocate(capacity: 96)
+        blocks.initialize(repeating: 0, count: 96)
+        SHA256_Init(context)
+        initial = context.pointee.h
+        // HMAC key = the zero salt: its ipad/opad blocks are constant, so are the states after them.
+        for word in 0..<16 { innerKeyBlock[word] = 0x3636_3636; outerKeyBlock[word] = 0x5c5c_5c5c }
+        saltInner = compress(initial, innerKeyBlock)
+        saltOuter = compress(initial, outerKeyBlock)
+        // Final blocks: a 16-byte TEK after the 64-byte key block (80 bytes), a 32-byte digest after
+        // it (96 bytes), and "EN-RPIK"/"EN-AEMK" ‖ 0x01 (72 bytes).
+        Self.pad(tekBlock, messageBytes: 16, totalBytes: 80)
+        Self.pad(digestBlock, messageBytes: 32, totalBytes: 96)
+        for (block, label) in [(rpikInfoBlock, "EN-RPIK"), (aemkInfoBlock, "EN-AEMK")] {
+            let bytes = UnsafeMutableRawPointer(block)
+            for (offset, byte) in (Array(label.utf8) + [0x01]).enumerated() { bytes.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self) }
+            Self.pad(block, messageBytes: 8, totalBytes: 72)
+        }
+    }
+
+    deinit {
+        context.deallocate()
+        blocks.deallocate()
     }
 
     /// The pseudo-random key: HMAC-SHA256(key: 32 zero bytes, message: the 16-byte TEK).
-    func extract(_ ikm: Block16) -> Digest {
-        var block = Block64()
-        block.setBlock16(ikm, at: 0)
-        block.finishPadding(messageBytes: 16, totalBytes: 64 + 16)
-        let inner = Self.compress(saltInner, block)
-        var outerBlock = Block64()
-        outerBlock.setDigest(inner, at: 0)
-        outerBlock.finishPadding(messageBytes: 32, totalBytes: 64 + 32)
-        return Self.compress(saltOuter, outerBlock)
+    @inline(__always)
+    func extract(_ ikm: Block16) -> State {
+        let raw = UnsafeMutableRawPointer(tekBlock)
+        raw.storeBytes(of: ikm.lo, as: UInt64.self)
+        raw.storeBytes(of: ikm.hi, toByteOffset: 8, as: UInt64.self)
+        let inner = compress(saltInner, tekBlock)
+        Self.store(inner, into: digestBlock)
+        return compress(saltOuter, digestBlock)
     }
 
     /// The HMAC states keyed with `prk`, reusable for several `expand` calls.
-    func keyed(_ prk: Digest) -> (inner: SHA256_CTX, outer: SHA256_CTX) {
-        var innerKey = Block64()
-        var outerKey = Block64()
-        for word in 0..<16 {
-            let keyWord: UInt32 = word < 8 ? prk.bigEndianWord(word) : 0
-            innerKey.setBigEndianWord(word, keyWord ^ 0x3636_3636)
-            outerKey.setBigEndianWord(word, keyWord ^ 0x5c5c_5c5c)
-        }
-        return (Self.compressingState(initial, innerKey), Self.compressingState(initial, outerKey))
+    @inline(__always)
+    func keyed(_ prk: State) -> (inner: State, outer: State) {
+        Self.store(prk, into: innerKeyBlock, xor: 0x3636_3636)
+        Self.store(prk, into: outerKeyBlock, xor: 0x5c5c_5c5c)
+        return (compress(initial, innerKeyBlock), compress(initial, outerKeyBlock))
     }
 
-    /// The first 16 bytes of HKDF-Expand(prk, info, 16) for an `info` of at most 54 bytes.
-    func expand(_ keyed: (inner: SHA256_CTX, outer: SHA256_CTX), info: StaticInfo) -> Block16 {
-        var block = Block64()
-        block.setBytes(info.bytes, at: 0)
-        block.setByte(0x01, at: info.bytes.count)
-        block.finishPadding(messageBytes: info.bytes.count + 1, totalBytes: 64 + info.bytes.count + 1)
-        let inner = Self.compress(keyed.inner, block)
-        var outerBlock = Block64()
-        outerBlock.setDigest(inner, at: 0)
-        outerBlock.finishPadding(messageBytes: 32, totalBytes: 64 + 32)
-        return Self.compress(keyed.outer, outerBlock).first16
+    /// The first 16 bytes of HKDF-Expand(prk, "EN-RPIK" or "EN-AEMK", 16).
+    @inline(__always)
+    func expand(_ keyed: (inner: State, outer: State), info: Info) -> Block16 {
+        let inner = compress(keyed.inner, info == .rpik ? rpikInfoBlock : aemkInfoBlock)
+        Self.store(inner, into: digestBlock)
+        let output = compress(keyed.outer, digestBlock)
+        var result = Block16.zero
+        withUnsafeMutableBytes(of: &result) { raw in
+            raw.storeBytes(of: output.0.bigEndian, toByteOffset: 0, as: UInt32.self)
+            raw.storeBytes(of: output.1.bigEndian, toByteOffset: 4, as: UInt32.self)
+            raw.storeBytes(of: output.2.bigEndian, toByteOffset: 8, as: UInt32.self)
+            raw.storeBytes(of: output.3.bigEndian, toByteOffset: 12, as: UInt32.self)
+        }
+        return result
     }
 
-    /// A context-free label ("EN-RPIK", "EN-AEMK").
-    struct StaticInfo {
-        let bytes: [UInt8]
-        static let rpik = StaticInfo(bytes: Array("EN-RPIK".utf8))
-        static let aemk = StaticInfo(bytes: Array("EN-AEMK".utf8))
+    @inline(__always)
+    private func compress(_ state: State, _ block: UnsafeMutablePointer<UInt32>) -> State {
+        context.pointee.h = state
+        SHA256_Transform(context, UnsafeRawPointer(block).assumingMemoryBound(to: UInt8.self))
+        return context.pointee.h
     }
 
-    // MARK: - SHA-256 blocks
-
-    /// A SHA-256 output as the eight state words (most significant word first).
-    struct Digest {
-        var words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
-
-        func bigEndianWord(_ index: Int) -> UInt32 {
-            withUnsafeBytes(of: words) { $0.load(fromByteOffset: index * 4, as: UInt32.self) }
-        }
-
-        /// The first 16 digest bytes in output order.
-        var first16: Block16 {
-            var out = Block16.zero
-            withUnsafeMutableBytes(of: &out) { raw in
-                for index in 0..<4 { raw.storeBytes(of: bigEndianWord(index).bigEndian, toByteOffset: index * 4, as: UInt32.self) }
-            }
-            return out
-        }
-
-        var bytes: [UInt8] {
-            (0..<8).flatMap { index in withUnsafeBytes(of: bigEndianWord(index).bigEndian) { Array($0) } }
-        }
+    /// Writes a state as the first 32 message bytes (big-endian words), optionally XORed with a pad.
+    @inline(__always)
+    private static func store(_ state: State, into block: UnsafeMutablePointer<UInt32>, xor pad: UInt32 = 0) {
+        block[0] = (state.0 ^ pad).bigEndian
+        block[1] = (state.1 ^ pad).bigEndian
+        block[2] = (state.2 ^ pad).bigEndian
+        block[3] = (state.3 ^ pad).bigEndian
+        block[4] = (state.4 ^ pad).bigEndian
+        block[5] = (state.5 ^ pad).bigEndian
+        block[6] = (state.6 ^ pad).bigEndian
+        block[7] = (state.7 ^ pad).bigEndian
     }
 
-    /// One 64-byte message block on the stack.
-    struct Block64 {
-        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-
-        mutating func setBlock16(_ value: Block16, at offset: Int) {
-            withUnsafeMutableBytes(of: &storage) { raw in
-                raw.storeBytes(of: value.lo, toByteOffset: offset, as: UInt64.self)
-                raw.storeBytes(of: value.hi, toByteOffset: offset + 8, as: UInt64.self)
-            }
-        }
-
-        mutating func setDigest(_ digest: Digest, at offset: Int) {
-            for index in 0..<8 { setBigEndianWord(offset / 4 + index, digest.bigEndianWord(index)) }
-        }
-
-        mutating func setBigEndianWord(_ index: Int, _ word: UInt32) {
-            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: word.bigEndian, toByteOffset: index * 4, as: UInt32.self) }
-        }
-
-        mutating func setBytes(_ bytes: [UInt8], at offset: Int) {
-            withUnsafeMutableBytes(of: &storage) { raw in
-                for (index, byte) in bytes.enumerated() { raw[offset + index] = byte }
-            }
-        }
-
-        mutating func setByte(_ byte: UInt8, at offset: Int) {
-            withUnsafeMutableBytes(of: &storage) { $0[offset] = byte }
-        }
-
-        /// SHA-256 padding for a final block holding `messageBytes` bytes of a `totalBytes`-long message.
-        mutating func finishPadding(messageBytes: Int, totalBytes: Int) {
-            precondition(messageBytes <= 55, "message does not fit a single final block")
-            setByte(0x80, at: messageBytes)
-            withUnsafeMutableBytes(of: &storage) { raw in
-                raw.storeBytes(of: UInt64(totalBytes * 8).bigEndian, toByteOffset: 56, as: UInt64.self)
-            }
-        }
-    }
-
-    private static func compressingState(_ state: SHA256_CTX, _ block: Block64) -> SHA256_CTX {
-        var context = state
-        var copy = block
-        withUnsafeBytes(of: &copy.storage) { raw in
-            SHA256_Transform(&context, raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
-        return context
-    }
-
-    private static func compress(_ state: SHA256_CTX, _ block: Block64) -> Digest {
-        let context = compressingState(state, block)
-        return Digest(words: context.h)
-    }
-
-    private static func compressing(_ state: SHA256_CTX, repeatedByte byte: UInt8) -> SHA256_CTX {
-        var block = Block64()
-        for offset in 0..<64 { block.setByte(byte, at: offset) }
-        return compressingState(state, block)
+    /// SHA-256 padding of a final block holding `messageBytes` of a `totalBytes`-long message.
+    private static func pad(_ block: UnsafeMutablePointer<UInt32>, messageBytes: Int, totalBytes: Int) {
+        let raw = UnsafeMutableRawPointer(block)
+        raw.storeBytes(of: 0x80, toByteOffset: messageBytes, as: UInt8.self)
+        raw.storeBytes(of: UInt64(totalBytes * 8).bigEndian, toByteOffset: 56, as: UInt64.self)
     }
 }

@@ -68,7 +68,7 @@ public final class IdentifierDeriver {
     /// Hot path: encrypts the padded blocks of `count` (≤ 144) intervals from `start` in one AES call
     /// and lends the 16-byte RPIs, consecutive in `raw`, to `body`. The buffer is reused by the next call.
     @inline(__always)
-    func withIdentifiers<R>(rpik: Block16, from start: UInt32, count: Int,
+    public func withIdentifiers<R>(rpik: Block16, from start: UInt32, count: Int,
                             _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let blocks = encryptIdentifiers(rpik: rpik, from: start, count: count, into: ciphertext.baseAddress!)
         return try body(UnsafeRawBufferPointer(rebasing: ciphertext[0..<(blocks * 16)]))

@@ -5,8 +5,10 @@
 /// of day *d* holds every sighting from 12 intervals before the day to 12 after it. Probing it costs
 /// one filter word (3 bits of a 64-bit word, blocked Bloom filter sized at `filterBitsPerRPI` bits a
 /// distinct RPI: ~0.1 % false positives) and, only on a filter hit, an open-addressing lookup keyed
-/// by the RPI's first 8 bytes. Built once, read by all matcher threads.
-struct DayPartition: Sendable {
+/// by the RPI's first 8 bytes. Built once, read by all matcher threads. A class so that a lookup
+/// hands out one reference, and the filter a raw pointer the probe loop reads without bounds checks
+/// or reference counting.
+final class DayPartition: @unchecked Sendable {
     /// Bits of filter per distinct RPI (a power of two is chosen above `count × this`).
     static let filterBitsPerRPI = 32
 
@@ -17,7 +19,9 @@ struct DayPartition: Sendable {
         var count: UInt32
     }
 
-    let filter: [UInt64]
+    /// `filterWords` words; immutable after `init` (hence `@unchecked Sendable`), freed in `deinit`.
+    private let filter: UnsafeMutablePointer<UInt64>
+    private let filterWords: Int
     let filterShift: UInt64
     let slots: [Slot]
     let slotShift: UInt64
@@ -37,7 +41,7 @@ struct DayPartition: Sendable {
     }
 
     var distinctRPIs: Int { slots.lazy.filter { $0.count > 0 }.count }
-    var filterBytes: Int { filter.count * 8 }
+    var filterBytes: Int { filterWords * 8 }
 
     /// Builds the partition over `indices` (positions in `sightings`).
     init(indices: [UInt32], sightings: [Sighting], seeds: Seeds) {
@@ -59,7 +63,9 @@ struct DayPartition: Sendable {
         filterShift = UInt64(64 - filterWords.trailingZeroBitCount)
         let slotCount = Self.powerOfTwo(atLeast: max(distinct * 2, 16))
         slotShift = UInt64(64 - slotCount.trailingZeroBitCount)
-        var filter = [UInt64](repeating: 0, count: filterWords)
+        self.filterWords = filterWords
+        let filter = UnsafeMutablePointer<UInt64>.allocate(capacity: filterWords)
+        filter.initialize(repeating: 0, count: filterWords)
         var slots = [Slot](repeating: Slot(lo: 0, start: 0, count: 0), count: slotCount)
         var position = 0
         while position < sorted.count {
@@ -82,6 +88,8 @@ struct DayPartition: Sendable {
         assert(Self.verifyInvariants(members: members, slots: slots, sightings: sightings))
     }
 
+    deinit { filter.deallocate() }
+
     @inline(__always)
     static func filterPosition(_ rpi: Block16, seeds: Seeds, shift: UInt64) -> (Int, UInt64) {
         let hash = rpi.hi &* seeds.filter
@@ -93,7 +101,7 @@ struct DayPartition: Sendable {
     @inline(__always)
     func mayContain(_ rpi: Block16) -> Bool {
         let (word, mask) = Self.filterPosition(rpi, seeds: seeds, shift: filterShift)
-        return filter.withUnsafeBufferPointer { $0[word] } & mask == mask
+        return filter[word] & mask == mask
     }
 
     /// The members (sighting indices) whose RPI starts with `lo`; empty if none.

@@ -16,6 +16,9 @@ struct KeyProbe: ExportKeySink {
     private(set) var deriveNanoseconds: UInt64 = 0
     private(set) var probeNanoseconds: UInt64 = 0
     private var hits: [KeyMatch.Hit] = []
+    /// The partition of the last day looked up: keys of a file are nearly all of one day.
+    private var cachedDay: UInt32 = .max
+    private var cachedPartition: DayPartition?
 
     /// Allocates the batch buffer; call `release()` when the thread is done.
     init(index: SightingIndex, deriver: IdentifierDeriver) {
@@ -44,7 +47,7 @@ struct KeyProbe: ExportKeySink {
         let start = key.rollingStartIntervalNumber.rawValue
         let perDay = ENIntervalNumber.intervalsPerDay
         let firstDay = start / perDay, lastDay = (start &+ key.rollingPeriod &- 1) / perDay
-        guard index.partition(forDay: firstDay) != nil || (lastDay != firstDay && index.partition(forDay: lastDay) != nil) else {
+        guard partition(forDay: firstDay) != nil || (lastDay != firstDay && partition(forDay: lastDay) != nil) else {
             skippedKeys += 1
             return
         }
@@ -77,6 +80,15 @@ struct KeyProbe: ExportKeySink {
     }
 
     @inline(__always)
+    private mutating func partition(forDay day: UInt32) -> DayPartition? {
+        if day != cachedDay {
+            cachedDay = day
+            cachedPartition = index.partition(forDay: day)
+        }
+        return cachedPartition
+    }
+
+    @inline(__always)
     private mutating func probe(_ key: TemporaryExposureKey, revised: Bool, count: Int, rpis: UnsafeRawBufferPointer) {
         let start = key.rollingStartIntervalNumber.rawValue
         let end = start &+ UInt32(count)
@@ -86,7 +98,7 @@ struct KeyProbe: ExportKeySink {
         while segment < end {
             let day = segment / perDay
             let segmentEnd = min(end, (day + 1) * perDay)
-            if let partition = index.partition(forDay: day) {
+            if let partition = partition(forDay: day) {
                 for interval in segment..<segmentEnd {
                     let rpi = Block16(loadingFrom: rpis, at: Int(interval - start) * 16)
                     guard partition.mayContain(rpi) else { continue }
