@@ -8,7 +8,7 @@ cd "$top"
 seconds=${1:-120}
 scratch="$BUILD_DIR/fuzz"
 swift build -c debug --scratch-path "$scratch" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address \
-  --product bleagent-fuzz-export 2>&1 | grep -Ev "^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare|Cannot export local symbol" || true
+  --product bleagent-fuzz-export 2>&1 | grep -Ev "^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare|Cannot export local symbol|^(Fetch|Creating working|Working copy)|xcprivacy" || true
 fuzzer="$scratch/debug/bleagent-fuzz-export"
 [ -x "$fuzzer" ] || { echo "fuzz build failed" >&2; exit 1; }
 corpus="$BUILD_DIR/fuzz-corpus"

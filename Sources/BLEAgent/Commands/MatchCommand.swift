@@ -143,6 +143,9 @@ struct MatchCommand: AsyncParsableCommand {
 
     private func printText(_ report: Report) {
         Output.line("Sightings: \(report.sightings)   Risk model: \(report.risk)   Judged as of: \(report.today)")
+        if keyring.publicKey.isEmpty {
+            Output.line("Signatures are not verified: give the key server's key with --public-key.")
+        }
         Output.table([["FILE", "KEYS", "MATCHED", "SIGNATURE", "STATUS"]] + report.files.map {
             [$0.path, "\($0.keys)", "\($0.matchedKeys)", $0.signature ?? "-", $0.status + ($0.reason.map { ": \($0)" } ?? "")]
         })

@@ -42,6 +42,15 @@ public enum ExportReader {
         var hasher = SHA256()
         var hashing: UInt64 = 0
         var decoding: UInt64 = 0
+        /// Each chunk of export.bin, as it is inflated: hashed for the signature, then decoded.
+        func consume(_ chunk: UnsafeRawBufferPointer) throws(ExportFileError) {
+            let before = monotonicNanoseconds()
+            hasher.update(bufferPointer: chunk)
+            let hashed = monotonicNanoseconds()
+            try decoder.feed(chunk, into: &sink)
+            hashing += hashed - before
+            decoding += monotonicNanoseconds() - hashed
+        }
         let started = monotonicNanoseconds()
         defer {
             let total = monotonicNanoseconds() - started
@@ -63,14 +72,7 @@ public enum ExportReader {
                     signatures = try SignatureList(serialized: bytes)
                 }
                 try ZipDirectory.extract(exportEntry, from: archive, limit: limits.maximumExportBytes,
-                                         inflater: inflater) { chunk throws(ExportFileError) in
-                    let before = monotonicNanoseconds()
-                    hasher.update(bufferPointer: chunk)
-                    let hashed = monotonicNanoseconds()
-                    try decoder.feed(chunk, into: &sink)
-                    hashing += hashed - before
-                    decoding += monotonicNanoseconds() - hashed
-                }
+                                         inflater: inflater, consumer: consume)
                 return signatures
             }
             try decoder.finish()
@@ -92,13 +94,7 @@ public enum ExportReader {
                 // Same chunking as the zip path, so both exercise the decoder's chunk boundaries alike.
                 while offset < raw.count {
                     let count = min(RawInflater.chunkBytes, raw.count - offset)
-                    let chunk = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + count)])
-                    let before = monotonicNanoseconds()
-                    hasher.update(bufferPointer: chunk)
-                    let hashed = monotonicNanoseconds()
-                    try decoder.feed(chunk, into: &sink)
-                    hashing += hashed - before
-                    decoding += monotonicNanoseconds() - hashed
+                    try consume(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + count)]))
                     offset += count
                 }
             }
