@@ -24,12 +24,12 @@ struct TamperTests {
         return copy
     }
 
-    @Test(arguments: [("ens-example-2-keys.zip", "ens-example-public.pem", 1), ("google-sample-us-310.zip", "google-310-v1-public.pem", 7)])
-    func everyFlippedBitOfExportBin(zip: String, pem: String, stride: Int) throws {
+    @Test(arguments: [("ens-example-2-keys.zip", "ens-example-public.pem"), ("google-sample-us-310.zip", "google-310-v1-public.pem")])
+    func everyFlippedBitOfExportBin(zip: String, pem: String) throws {
         let (bin, sig, keyring) = try parts(zip, pem: pem)
         #expect(try ExportReader.read(.bare(exportBin: bin, signature: sig), keyring: keyring).signature.status == .valid)
         var invalid = 0, errors = 0
-        for bit in Swift.stride(from: 0, to: bin.count * 8, by: stride) {
+        for bit in 0..<(bin.count * 8) {
             do {
                 let file = try ExportReader.read(.bare(exportBin: flipped(bin, bit: bit), signature: sig), keyring: keyring)
                 #expect(file.signature.status == .invalid, "bit \(bit) of export.bin left the signature \(file.signature.status)")
