@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "bleagent", targets: ["BLEAgent"]),
         .executable(name: "bleagent-bench", targets: ["BLEAgentBench"]),
         .executable(name: "bleagent-fuzz-export", targets: ["ExportReaderFuzz"]),
+        .executable(name: "bleagent-store-crash-writer", targets: ["StoreCrashWriter"]),
         .library(name: "ExposureNotification", targets: ["ExposureNotification"]),
     ],
     dependencies: [
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
@@ -34,11 +36,22 @@ let package = Package(
             ]
         ),
 
+        // The encrypted, crash-safe contact store that forgets after 14 days (SQLite through GRDB).
+        .target(
+            name: "ContactStore",
+            dependencies: [
+                "ExposureNotification",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // The `bleagent` executable: CLI verbs (and, later, the daemon).
         .executableTarget(
             name: "BLEAgent",
             dependencies: [
                 "ExposureNotification",
+                "ContactStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,8 +59,15 @@ let package = Package(
         // Benchmarks: `swift run -c release bleagent-bench match`. Not a test; compiled by CI's debug build.
         .executableTarget(
             name: "BLEAgentBench",
-            dependencies: ["ExposureNotification", "COpenSSL"],
+            dependencies: ["ExposureNotification", "ContactStore", "COpenSSL"],
             path: "Benchmarks/BLEAgentBench"
+        ),
+
+        // Test tool: writes to a store and acknowledges each commit, for the SIGKILL crash tests.
+        .executableTarget(
+            name: "StoreCrashWriter",
+            dependencies: ["ContactStore", "ExposureNotification"],
+            path: "Tools/StoreCrashWriter"
         ),
 
         // libFuzzer target for the export reader (build recipe in scripts/fuzz.sh). Depends on the core only.
@@ -64,6 +84,15 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .testTarget(
+            name: "ContactStoreTests",
+            dependencies: [
+                "ContactStore",
+                "ExposureNotification",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

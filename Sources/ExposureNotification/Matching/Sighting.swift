@@ -11,15 +11,18 @@ public struct Sighting: Hashable, Sendable {
     public var rssiMean: Int8
     /// Seconds since the previous scan instance: the time this sighting stands for.
     public var secondsSinceLastScan: UInt16
+    /// Which of the agent's adapters heard it (an index into the agent's adapter list), for per-radio calibration.
+    public var adapter: UInt8
 
     public init(rpi: RollingProximityIdentifier, aem: AssociatedEncryptedMetadata, time: Int64,
-                rssiMax: Int8, rssiMean: Int8, secondsSinceLastScan: UInt16) {
+                rssiMax: Int8, rssiMean: Int8, secondsSinceLastScan: UInt16, adapter: UInt8 = 0) {
         self.rpi = rpi
         self.aem = aem
         self.time = time
         self.rssiMax = rssiMax
         self.rssiMean = rssiMean
         self.secondsSinceLastScan = secondsSinceLastScan
+        self.adapter = adapter
     }
 
     /// The interval the sighting was made in; `nil` for a time before 1970.

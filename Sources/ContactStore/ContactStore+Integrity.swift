@@ -1,0 +1,30 @@
+import Foundation
+import GRDB
+
+extension ContactStore {
+    /// The result of a full check: SQLite's own, and every held chunk opening with its hour key.
+    public struct IntegrityReport: Hashable, Sendable {
+        /// `PRAGMA integrity_check`: "ok" when the database is sound.
+        public var sqlite: String
+        public var chunks: Int
+        /// Chunks of retained hours that do not open (should be 0).
+        public var unreadableChunks: Int
+
+        public var isSound: Bool { sqlite == "ok" && unreadableChunks == 0 }
+    }
+
+    /// Checks the database and opens every chunk still held (for `bleagent store check` and the tests).
+    public func verifyIntegrity(now: Int64) async throws(StoreError) -> IntegrityReport {
+        let keys = state.withLock { $0.keys }
+        guard let retained = Self.retainedEpochs(now: now) else {
+            return IntegrityReport(sqlite: "ok", chunks: 0, unreadableChunks: 0)
+        }
+        return try await read { db in
+            let sqlite = try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
+            let chunks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sighting_chunk WHERE epoch BETWEEN ? AND ?",
+                                          arguments: [retained.lowerBound, retained.upperBound]) ?? 0
+            let unreadable = try Self.forEachSighting(db, epochs: retained, keys: keys) { _ in }
+            return IntegrityReport(sqlite: sqlite, chunks: chunks, unreadableChunks: unreadable)
+        }
+    }
+}

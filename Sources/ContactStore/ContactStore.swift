@@ -1,0 +1,165 @@
+import Crypto
+import ExposureNotification
+import Foundation
+import GRDB
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent's encrypted, crash-safe memory, which forgets after 14 days.
+///
+/// - Everything recorded is sealed with AES-GCM under the key of its hour (`Epoch`); hour keys live
+///   in a separate file sealed under the master key (a 0600 key file or a systemd credential), never
+///   in the database. When an hour is 14 days old its key is destroyed, so stale database pages,
+///   WAL frames or a backup of the database reveal nothing of it.
+/// - A write returns only after SQLite has committed it with `synchronous = FULL` (and any new hour
+///   key is on disk first): an acknowledged write survives power loss.
+/// - Distinct RPIs per day are capped, so a flood of random beacons cannot fill the disk.
+///
+/// Threading: every write runs on GRDB's single writer queue, which is what serialises the mutable
+/// state (hour keys, per-day RPI sets) kept in `state`; reads take a snapshot of the keys. No call
+/// blocks Swift's cooperative pool: the async GRDB APIs run on GRDB's own queues.
+public final class ContactStore: Sendable {
+    public struct Configuration: Sendable {
+        /// Distinct RPIs accepted per UTC day; sightings of further new RPIs are dropped and counted.
+        public var rpiCapPerDay: Int
+        public var keySource: StoreKeySource
+
+        public init(rpiCapPerDay: Int = 100_000, keySource: StoreKeySource = .detect()) {
+            self.rpiCapPerDay = rpiCapPerDay
+            self.keySource = keySource
+        }
+    }
+
+    public let directory: StoreDirectory
+    public let configuration: Configuration
+    let pool: DatabasePool
+    let state: Mutex<State>
+    private let lockDescriptor: Int32
+
+    /// Mutable state; touched on GRDB's writer queue (reads copy out what they need under the lock).
+    struct State: ~Copyable {
+        var wiped = false
+        var keys: [Epoch: SymmetricKey]
+        var keyFile: EpochKeyFile.Contents
+        var master: MasterKey?
+        var stateKey: SymmetricKey?
+        /// Distinct RPIs of recent days, for the cap; rebuilt from the store on demand.
+        var rpisByDay: [ExposureDay: Set<Block16>] = [:]
+    }
+
+    /// Opens (creating if needed) the store in `directory`, then forgets whatever has expired by `now`
+    /// (unix seconds), however long the agent was down.
+    public static func open(_ directory: StoreDirectory, configuration: Configuration = Configuration(),
+                            now: Int64) async throws(StoreError) -> ContactStore {
+        try directory.prepare()
+        let lock = try directory.lock()
+        do {
+            let master = try MasterKey.load(configuration.keySource, directory: directory, create: true)
+            let keyFile = EpochKeyFile(directory: directory, sealingKey: master.derived("epoch-keys-v1"))
+            var contents = try keyFile.load() ?? EpochKeyFile.Contents(sequence: 0, keys: [:])
+            if contents.sequence == 0 { try keyFile.save(&contents) }
+            StoreDirectory.syncDirectory(directory.path)
+            let pool = try openDatabase(directory)
+            let store = ContactStore(directory: directory, configuration: configuration, pool: pool, lock: lock,
+                                     state: State(keys: contents.keys, keyFile: contents, master: master,
+                                                  stateKey: master.derived("state-v1")))
+            _ = try await store.expire(now: now)
+            return store
+        } catch {
+            Glibc.close(lock)
+            throw error
+        }
+    }
+
+    private init(directory: StoreDirectory, configuration: Configuration, pool: DatabasePool, lock: Int32, state: consuming State) {
+        self.directory = directory
+        self.configuration = configuration
+        self.pool = pool
+        self.lockDescriptor = lock
+        self.state = Mutex(state)
+    }
+
+    deinit {
+        try? pool.close()
+        Glibc.close(lockDescriptor)
+    }
+
+    static func openDatabase(_ directory: StoreDirectory, readOnly: Bool = false) throws(StoreError) -> DatabasePool {
+        var configuration = GRDB.Configuration.storeDatabase
+        configuration.readonly = readOnly
+        do {
+            let pool = try DatabasePool(path: directory.database, configuration: configuration)
+            if !readOnly { try StoreSchema.migrator.migrate(pool) }
+            return pool
+        } catch {
+            throw mapError(error, directory: directory)
+        }
+    }
+
+    /// The key file's writer, for saving the hour keys.
+    func epochKeyFile(_ master: MasterKey) -> EpochKeyFile {
+        EpochKeyFile(directory: directory, sealingKey: master.derived("epoch-keys-v1"))
+    }
+
+    /// Runs `body` on GRDB's writer queue, outside any transaction, mapping errors.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try self.state.withLock { state in if state.wiped { throw StoreError.wiped } }
+                return try body(db)
+            }
+        } catch {
+            throw Self.mapError(error, directory: directory)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            try state.withLock { state in if state.wiped { throw StoreError.wiped } }
+            return try await pool.read(body)
+        } catch {
+            throw Self.mapError(error, directory: directory)
+        }
+    }
+
+    static func mapError(_ error: any Error, directory: StoreDirectory) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_FULL: return .diskFull(directory: directory.path)
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .corrupt("\(directory.database): \(error.message ?? "damaged")")
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(directory: directory.path)
+            case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
+                return .directory("\(directory.database): \(error.message ?? "cannot open")")
+            case .SQLITE_IOERR:
+                // SQLite reports a full disk during WAL writes or syncs as an I/O error; say which it was.
+                if let available = freeBytes(directory.path), available < 1 << 20 { return .diskFull(directory: directory.path) }
+                return .io("\(directory.database): \(error.message ?? "I/O error")")
+            default: return .io("\(directory.database): \(error.message ?? "\(error.resultCode)")")
+            }
+        }
+        return .io("\(error)")
+    }
+
+    static func freeBytes(_ path: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+}
+
+extension GRDB.Configuration {
+    /// WAL with `synchronous = FULL` (an acknowledged commit survives power loss; GRDB's WAL default,
+    /// NORMAL, does not) and `secure_delete` (freed pages are zeroed).
+    static var storeDatabase: GRDB.Configuration {
+        var configuration = GRDB.Configuration()
+        configuration.label = "bleagent.contacts"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        return configuration
+    }
+}

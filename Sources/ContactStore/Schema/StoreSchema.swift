@@ -1,0 +1,44 @@
+import GRDB
+
+/// The store's tables. Migrations are append-only: a shipped migration is never changed.
+///
+/// What is in the clear: epoch numbers, chunk sizes and per-hour counts (so `store stats` works
+/// without the key), and digests of processed key files (public files). Everything recorded —
+/// RPIs, AEMs, RSSI, times, own keys, contact days, consent and registration — is sealed.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE sighting_chunk (
+                    id INTEGER PRIMARY KEY,
+                    epoch INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    sealed BLOB NOT NULL);
+                CREATE INDEX sighting_chunk_by_epoch ON sighting_chunk(epoch);
+                CREATE TABLE epoch_stats (
+                    epoch INTEGER PRIMARY KEY,
+                    sightings INTEGER NOT NULL DEFAULT 0,
+                    new_rpis INTEGER NOT NULL DEFAULT 0,
+                    dropped INTEGER NOT NULL DEFAULT 0,
+                    first_time INTEGER NOT NULL,
+                    last_time INTEGER NOT NULL);
+                CREATE TABLE own_key (
+                    day INTEGER PRIMARY KEY,
+                    epoch INTEGER NOT NULL,
+                    sealed BLOB NOT NULL);
+                CREATE TABLE contact_day (
+                    day INTEGER PRIMARY KEY,
+                    epoch INTEGER NOT NULL,
+                    sealed BLOB NOT NULL);
+                CREATE TABLE processed_file (
+                    digest BLOB PRIMARY KEY,
+                    processed_at INTEGER NOT NULL);
+                CREATE TABLE agent_state (
+                    name TEXT PRIMARY KEY,
+                    sealed BLOB NOT NULL);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,24 @@
+import ExposureNotification
+
+/// What `bleagent store stats` shows. Read from the clear per-hour counts: no key needed.
+public struct StoreStatistics: Hashable, Sendable {
+    public struct Day: Hashable, Sendable {
+        public var day: ExposureDay
+        public var sightings: Int
+        /// Distinct RPIs recorded that day.
+        public var rpis: Int
+        /// New RPIs refused because the day had reached the cap (a flood of random beacons).
+        public var dropped: Int
+    }
+
+    public var days: [Day]
+    public var sizeOnDisk: Int
+    /// Seconds since the oldest record still held was made; nil when nothing is held.
+    public var oldestRecordAge: Int64?
+    public var epochsHeld: Int
+    public var chunks: Int
+    public var rpiCapPerDay: Int?
+
+    public var totalSightings: Int { days.reduce(0) { $0 + $1.sightings } }
+    public var totalDropped: Int { days.reduce(0) { $0 + $1.dropped } }
+}
