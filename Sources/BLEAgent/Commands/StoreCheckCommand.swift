@@ -1,0 +1,53 @@
+import ArgumentParser
+import ContactStore
+import Foundation
+
+/// `bleagent store check`: SQLite's integrity check and every held record opening with its key.
+struct StoreCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check the contact store: database integrity, and that every held record decrypts.",
+        discussion: "Needs the store's key and the store not in use (stop the daemon first). Exit code 65 if damaged."
+    )
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Encodable {
+        var sqlite: String
+        var chunks: Int
+        var unreadableChunks: Int
+        var sound: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case sqlite, chunks, sound
+            case unreadableChunks = "unreadable_chunks"
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            guard state.directory.exists else {
+                throw CLIError(.noInput, "there is no contact store in \(state.directory.path)")
+            }
+            let now = Int64(Date().timeIntervalSince1970)
+            let integrity: ContactStore.IntegrityReport
+            do throws(StoreError) {
+                let store = try await ContactStore.open(state.directory, now: now)
+                integrity = try await store.verifyIntegrity(now: now)
+            } catch {
+                throw error.cliError
+            }
+            let report = Report(sqlite: integrity.sqlite, chunks: integrity.chunks, unreadableChunks: integrity.unreadableChunks,
+                                sound: integrity.isSound)
+            if output.json {
+                try Output.json(report)
+            } else {
+                Output.line("SQLite integrity: \(integrity.sqlite)")
+                Output.line("Record chunks:    \(integrity.chunks) (\(integrity.unreadableChunks) unreadable)")
+                Output.line(integrity.isSound ? "The store is sound." : "The store is damaged.")
+            }
+            if !integrity.isSound { throw CLIError(.dataError, "the contact store in \(state.directory.path) is damaged") }
+        }
+    }
+}
