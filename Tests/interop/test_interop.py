@@ -261,3 +261,29 @@ class ClearErrors(Workdir):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StoreVerbs(Workdir):
+    def test_stats_and_forget_without_a_store(self):
+        state = self.path("state")
+        report = run_json("store", "stats", "--state-dir", state)
+        self.assertEqual(report["sightings"], 0)
+        self.assertEqual(report["days"], [])
+        result = run("forget", "--state-dir", state, "--yes")
+        self.assertIn("Nothing to forget", result.stdout)
+        result = run("store", "check", "--state-dir", state, check=False)
+        self.assertEqual(result.returncode, 66)
+        self.assertIn("no contact store", result.stderr)
+
+    def test_forget_asks_before_deleting(self):
+        state = self.path("state")
+        os.makedirs(state)
+        with open(os.path.join(state, "contacts.sqlite"), "wb") as f:
+            f.write(b"")
+        result = subprocess.run([BLEAGENT, "forget", "--state-dir", state], stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--yes", result.stderr)
+        self.assertTrue(os.path.exists(os.path.join(state, "contacts.sqlite")))
+        run("forget", "--state-dir", state, "--yes")
+        self.assertFalse(os.path.exists(os.path.join(state, "contacts.sqlite")))
