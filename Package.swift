@@ -21,6 +21,9 @@ let package = Package(
     targets: [
         // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // libdbus-1 and libbluetooth, imported only by the BlueZ module's back-end files.
+        .systemLibrary(name: "CBlueZ", path: "Sources/CBlueZ", pkgConfig: "dbus-1",
+                       providers: [.apt(["libdbus-1-dev", "libbluetooth-dev"])]),
 
         // The pure protocol core: keys, identifiers, export files, matcher, risk. No I/O, no clocks.
         .target(
@@ -46,12 +49,19 @@ let package = Package(
             ]
         ),
 
+        // Typed async client for bluetoothd's D-Bus API: adapters, advertising, discovery.
+        .target(
+            name: "BlueZ",
+            dependencies: ["CBlueZ", "ExposureNotification"]
+        ),
+
         // The `bleagent` executable: CLI verbs (and, later, the daemon).
         .executableTarget(
             name: "BLEAgent",
             dependencies: [
                 "ExposureNotification",
                 "ContactStore",
+                "BlueZ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +104,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "BlueZTests",
+            dependencies: ["BlueZ", "ExposureNotification"],
+            exclude: ["Support/peer.py"]
         ),
         .testTarget(
             name: "BLEAgentTests",

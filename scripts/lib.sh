@@ -47,4 +47,4 @@ apt_install() {
 }
 
 # Build dependencies of the package (C headers the system-library targets use).
-BUILD_PACKAGES=(libssl-dev zlib1g-dev libsqlite3-dev openssl)
+BUILD_PACKAGES=(libssl-dev zlib1g-dev libsqlite3-dev libdbus-1-dev libbluetooth-dev pkg-config openssl dbus)
