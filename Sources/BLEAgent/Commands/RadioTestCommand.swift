@@ -1,0 +1,165 @@
+import ArgumentParser
+import BlueZ
+import ExposureNotification
+import Foundation
+
+/// `bleagent radio test`: advertise rotating identifiers of a test key and scan, for a while.
+struct RadioTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Advertise rotating identifiers and scan for a while; write what was heard.",
+        discussion: """
+        Uses a throw-away test key (or --tek), never the agent's own keys, and records nothing in the
+        contact store. Sightings go to --sightings-out as JSON lines in the form `bleagent match`
+        reads. The identifiers rotate at every 10-minute interval boundary, with the address;
+        --clock speed=N,origin=T makes intervals pass N times faster (every process of a test must
+        use the same origin). Needs access to the system bus's org.bluez (root or the bluetooth group).
+        """
+    )
+
+    @Option(help: ArgumentHelp("Adapter: hciN or its address (default: the first).", valueName: "ADAPTER"))
+    var adapter: String?
+
+    @Option(help: "How long to run, seconds (real time).")
+    var duration: Double = 60
+
+    @Option(help: "Scan window, seconds (real time).")
+    var scanWindow: Double = 4
+
+    @Option(help: "Seconds between scan windows (clock time).")
+    var scanPeriod: Double = 240
+
+    @Option(help: ArgumentHelp("The test TEK (32 hex digits; default: a random one).", valueName: "HEX"))
+    var tek: String?
+
+    @Option(help: ArgumentHelp("TX power to advertise if neither bluetoothd nor the controller says (dBm).", valueName: "DBM"))
+    var txPower: Int8 = 0
+
+    @Option(help: ArgumentHelp("Clock for tests: speed=N,origin=UNIX (default: real time).", valueName: "SPEC"))
+    var clock: String?
+
+    @Option(help: ArgumentHelp("Write sightings here as JSON lines (appending).", valueName: "FILE.jsonl"))
+    var sightingsOut: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let tek, Block16(hex: tek) == nil { throw ValidationError("--tek must be 32 hex digits") }
+        if let clock, AgentClock(specification: clock) == nil { throw ValidationError("--clock must look like speed=60,origin=1764000000") }
+        guard duration > 0, scanWindow > 0, scanPeriod >= scanWindow else { throw ValidationError("need --duration > 0 and --scan-period ≥ --scan-window > 0") }
+    }
+
+    struct Report: Encodable {
+        var adapter: String?
+        var tek: String
+        var rollingStartIntervalNumber: UInt32
+        var rotations: Int
+        var scanWindows: Int
+        var sightings: Int
+        var txPower: Int8
+        var txPowerSource: String
+        var advertisingInterval: String
+        var extendedAdvertising: Bool
+        var lastError: String?
+        var events: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case adapter, tek, rotations, sightings, events
+            case rollingStartIntervalNumber = "rolling_start_interval_number"
+            case scanWindows = "scan_windows"
+            case txPower = "tx_power"
+            case txPowerSource = "tx_power_source"
+            case advertisingInterval = "advertising_interval"
+            case extendedAdvertising = "extended_advertising"
+            case lastError = "last_error"
+        }
+    }
+
+    struct SightingLine: Encodable {
+        var time: Int64
+        var rpi: String
+        var aem: String
+        var rssi: Int8
+        var rssiMax: Int8
+        var secondsSinceLastScan: UInt16
+        var adapter: UInt8
+
+        enum CodingKeys: String, CodingKey {
+            case time, rpi, aem, rssi, adapter
+            case rssiMax = "rssi_max"
+            case secondsSinceLastScan = "seconds_since_last_scan"
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let agentClock = clock.flatMap(AgentClock.init(specification:)) ?? .real
+            let keyData = tek.flatMap(Block16.init(hex:)) ?? TemporaryExposureKey.generate(for: ENIntervalNumber(rawValue: 0)).keyData
+            let deriver = Mutex(IdentifierDeriver())
+            let identifiers: RadioAgent.IdentifierSource = { interval, power in
+                deriver.withLock { deriver in
+                    let keys = deriver.keys(for: keyData)
+                    let rpi = deriver.identifier(rpik: keys.rpik, at: interval)
+                    let aem = deriver.associatedEncryptedMetadata(.version1_0(txPower: max(-50, min(20, power))), aemk: keys.aemk, rpi: rpi)
+                    return AdvertisementPayload(rpi: rpi, aem: aem)
+                }
+            }
+            let connection: DBusConnection
+            do throws(DBusError) {
+                connection = try await DBusConnection.system()
+            } catch {
+                throw CLIError(.failure, BlueZAdapters.explain(error))
+            }
+            let agent = RadioAgent(connection: connection,
+                                   configuration: .init(adapter: adapter, schedule: .init(scanWindow: scanWindow, scanPeriod: scanPeriod),
+                                                        configuredTxPower: txPower),
+                                   clock: agentClock, identifiers: identifiers)
+            let writer = try sightingsOut.map { path -> FileHandle in
+                if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+                guard let handle = FileHandle(forWritingAtPath: path) else { throw CLIError(.failure, "cannot write \(path)") }
+                handle.seekToEndOfFile()
+                return handle
+            }
+            let collector = Task {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                for await batch in agent.sightings {
+                    for sighting in batch {
+                        let line = SightingLine(time: sighting.time, rpi: sighting.rpi.description, aem: sighting.aem.description,
+                                                rssi: sighting.rssiMean, rssiMax: sighting.rssiMax,
+                                                secondsSinceLastScan: sighting.secondsSinceLastScan, adapter: sighting.adapter)
+                        if let writer, let data = try? encoder.encode(line) { writer.write(data + Data("\n".utf8)) }
+                    }
+                }
+            }
+            let runner = Task { try await agent.run() }
+            try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
+            let status = await agent.status
+            let events = await agent.recentEvents
+            runner.cancel()
+            _ = await runner.result
+            _ = await collector.value
+            try? writer?.close()
+            let day = ENIntervalNumber(unixSeconds: Int64(agentClock.now()))?.dayStart.rawValue ?? 0
+            let report = Report(adapter: status.adapter, tek: keyData.description, rollingStartIntervalNumber: day,
+                                rotations: status.rotations, scanWindows: status.scanWindows, sightings: status.sightings,
+                                txPower: status.txPower, txPowerSource: status.txPowerSource.rawValue,
+                                advertisingInterval: status.advertisingInterval, extendedAdvertising: status.extendedAdvertising,
+                                lastError: status.lastError, events: events)
+            if output.json {
+                try Output.json(report)
+            } else {
+                Output.line("Adapter:      \(report.adapter ?? "none")\(report.extendedAdvertising ? " (extended advertising)" : " (legacy advertising)")")
+                Output.line("Test TEK:     \(report.tek) (day starting at interval \(report.rollingStartIntervalNumber))")
+                Output.line("Rotations:    \(report.rotations)")
+                Output.line("Scan windows: \(report.scanWindows), sightings: \(report.sightings)")
+                Output.line("TX power:     \(report.txPower) dBm (from \(report.txPowerSource))")
+                Output.line("Interval:     \(report.advertisingInterval)")
+                if let error = report.lastError { Output.line("Last error:   \(error)") }
+            }
+            if status.adapter == nil { throw CLIError(.failure, status.lastError ?? "no Bluetooth adapter") }
+        }
+    }
+}
+
+import Synchronization

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The agent's notion of time: real time, or real time sped up around a fixed origin so that tests
+/// and demos see 10-minute identifier intervals in seconds. Every process of a scenario given the
+/// same origin and speed agrees on the time. Radio time (scan windows, advertising intervals) is
+/// never accelerated: callers convert with `realSeconds(for:)` / `simulatedSeconds(for:)`.
+public struct AgentClock: Sendable, Hashable {
+    /// Unix seconds where simulated and real time coincide.
+    public var origin: Double
+    /// Simulated seconds per real second (1 = real time).
+    public var speed: Double
+
+    public init(origin: Double = 0, speed: Double = 1) {
+        self.origin = origin
+        self.speed = max(speed, 1e-6)
+    }
+
+    public static let real = AgentClock()
+
+    /// Simulated unix seconds now.
+    public func now() -> Double {
+        let real = Date().timeIntervalSince1970
+        return speed == 1 ? real : origin + (real - origin) * speed
+    }
+
+    public func realSeconds(for simulated: Double) -> Double { simulated / speed }
+    public func simulatedSeconds(for real: Double) -> Double { real * speed }
+
+    /// Parses `speed=60,origin=1764000000` (either part optional), as `--clock` and `BLEAGENT_CLOCK` take it.
+    public init?(specification: String) {
+        var origin = 0.0, speed = 1.0
+        for part in specification.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, let value = Double(pair[1]), value.isFinite else { return nil }
+            switch pair[0] {
+            case "speed": guard value > 0 else { return nil }; speed = value
+            case "origin": origin = value
+            default: return nil
+            }
+        }
+        self.init(origin: origin, speed: speed)
+    }
+}

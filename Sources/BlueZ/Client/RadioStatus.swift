@@ -1,0 +1,39 @@
+import ExposureNotification
+
+/// What the radio side is doing, for `bleagent status` and the journal. No RPI, key or address of
+/// anyone else; the adapter's own name only.
+public struct RadioStatus: Sendable, Hashable {
+    public enum TxPowerSource: String, Sendable, Hashable {
+        /// bluetoothd set `TxPower` on our advertisement (extended controllers).
+        case bluetoothd
+        /// Read from the controller over HCI (legacy controllers).
+        case hci
+        /// From configuration (neither of the above was available).
+        case configuration
+    }
+
+    public var adapter: String?
+    public var powered = false
+    public var extendedAdvertising = false
+    public var advertising = false
+    /// Why we are not advertising, if we are not.
+    public var quietReason: String?
+    /// Seconds since identifiers and address last changed.
+    public var rotationAge: Double?
+    public var rotations = 0
+    public var txPower: Int8 = 0
+    public var txPowerSource: TxPowerSource = .configuration
+    /// The advertising interval in force, in words (bluetoothd without experimental interfaces
+    /// ignores the requested 200–270 ms).
+    public var advertisingInterval = "unknown"
+    public var scanning = false
+    public var passiveScanning = false
+    public var lastScanAt: Double?
+    public var scanWindows = 0
+    public var sightings = 0
+    public var lastError: String?
+    /// Kernel and BlueZ versions, named in registration failures.
+    public var platform = ""
+
+    public init() {}
+}

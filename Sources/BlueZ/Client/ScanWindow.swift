@@ -1,0 +1,73 @@
+import ExposureNotification
+
+/// What one scan window heard, reduced to one sighting per RPI: the strongest and the mean RSSI of
+/// its reports, its latest AEM, and the time since the previous window began (the time this
+/// window stands for). Keyed by RPI, never by the device object that carried it. Pure.
+public struct ScanWindow: Sendable {
+    private struct Heard {
+        var aem: AssociatedEncryptedMetadata
+        var rssiMax: Int
+        var rssiSum: Int
+        var reports: Int
+    }
+
+    private var heard: [RollingProximityIdentifier: Heard] = [:]
+    private var openedAt: Double?
+    private var previousOpening: Double?
+    public let adapter: UInt8
+    /// What the first window of a run is taken to stand for (the scan period).
+    public let defaultSpan: Double
+
+    public init(adapter: UInt8, defaultSpan: Double) {
+        self.adapter = adapter
+        self.defaultSpan = defaultSpan
+    }
+
+    public var isOpen: Bool { openedAt != nil }
+    public var reports: Int { heard.values.reduce(0) { $0 + $1.reports } }
+
+    public mutating func open(at time: Double) {
+        guard openedAt == nil else { return }
+        openedAt = time
+        heard = [:]
+    }
+
+    /// Adds one advertising report. Ignored while no window is open (another client's discovery).
+    public mutating func report(_ payload: AdvertisementPayload, rssi: Int) {
+        guard openedAt != nil else { return }
+        let clamped = max(-127, min(20, rssi))
+        if var entry = heard[payload.rpi] {
+            entry.aem = payload.aem
+            entry.rssiMax = max(entry.rssiMax, clamped)
+            entry.rssiSum += clamped
+            entry.reports += 1
+            heard[payload.rpi] = entry
+        } else {
+            heard[payload.rpi] = Heard(aem: payload.aem, rssiMax: clamped, rssiSum: clamped, reports: 1)
+        }
+    }
+
+    /// Closes the window; returns its sightings stamped with the window's opening time.
+    public mutating func close() -> [Sighting] {
+        guard let opened = openedAt else { return [] }
+        let span = previousOpening.map { opened - $0 } ?? defaultSpan
+        previousOpening = opened
+        openedAt = nil
+        defer { heard = [:] }
+        let seconds = UInt16(clamping: Int(span.rounded()))
+        return heard.map { rpi, entry in
+            Sighting(rpi: rpi, aem: entry.aem, time: Int64(opened), rssiMax: Int8(entry.rssiMax),
+                     rssiMean: Int8((Double(entry.rssiSum) / Double(entry.reports)).rounded()),
+                     secondsSinceLastScan: seconds, adapter: adapter)
+        }
+        .sorted { $0.rpi.value.lo < $1.rpi.value.lo }
+    }
+
+    /// Drops what the open window heard (the adapter went off: nothing is recorded).
+    public mutating func discard() {
+        openedAt = nil
+        heard = [:]
+        // The next window cannot claim the time the adapter was off.
+        previousOpening = nil
+    }
+}
