@@ -4,6 +4,7 @@
 # implementations, and the export-reader fuzzer for a bounded time. Prints how long each stage took.
 #   scripts/test.sh                 everything
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzzer
+#   REALSTACK=0 scripts/test.sh     skip the real-stack (QEMU) tests
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$top"
@@ -41,6 +42,11 @@ rc=$?
 set -e
 tail -n 40 "$log_dir/interop.log"
 [ "$rc" -eq 0 ] || { echo "interop tests failed (full log: $log_dir/interop.log)"; exit 1; }
+
+if [ "${REALSTACK:-1}" != 0 ]; then
+  stage "real stack (QEMU: kernel Bluetooth + bluetoothd 5.66 + virtual radios)"
+  timeout 900 scripts/realstack-test.sh "$bin/bleagent"
+fi
 
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
   stage "fuzz the export reader (${FUZZ_SECONDS} s, ASan)"

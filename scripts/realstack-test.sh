@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The real-stack tests: the real kernel Bluetooth stack and stock bluetoothd 5.66 in QEMU with
+# virtual controllers (Harness/realstack), running the built bleagent. Two boots:
+#   main   hci0 legacy-only + spec-strict, hci1 extended, hci2 a listener: mutual recording with the
+#          set RSSI, address rotation, on-air fraction, a listener hearing us in every window,
+#          SCAN_REQ addresses, bluetoothd killed and restarted
+#   power  the same radios without strict random-address checks (bumble would keep a legacy advert on
+#          air while off): adapters powered off and on
+# Usage: scripts/realstack-test.sh BLEAGENT_BINARY
+# Skips (exit 0, with a message) only where this machine cannot run QEMU.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+binary=${1:?usage: scripts/realstack-test.sh BLEAGENT_BINARY}
+harness="$top/Harness/realstack"
+work=${BLEAGENT_REALSTACK_WORK:-$BUILD_DIR/realstack-runs}
+
+if ! bash "$harness/build-vm.sh" > "$BUILD_DIR/realstack-build.log" 2>&1; then
+  echo "SKIP real-stack tests: the VM could not be prepared on this machine (see $BUILD_DIR/realstack-build.log)"
+  tail -n 5 "$BUILD_DIR/realstack-build.log"
+  exit 0
+fi
+if ! command -v qemu-system-x86_64 >/dev/null || [ "$(uname -m)" != x86_64 ]; then
+  echo "SKIP real-stack tests: qemu-system-x86_64 is not available on this $(uname -m) machine"
+  exit 0
+fi
+
+failed=0
+run() {  # run NAME RADIO-CONFIG
+  local name=$1 config=$2 dir="$work/$1"
+  rm -rf "$dir"; mkdir -p "$dir"
+  cp "$binary" "$dir/bleagent"
+  echo "$config" > "$dir/radio-config.json"
+  local started=$(date +%s) rc=0
+  bash "$harness/run-vm.sh" --radios 3 --share "$dir" --keep-radio-state --timeout 360 -- \
+    python3 "$harness/scenarios/radio_scenarios.py" "$name" > "$dir/output.txt" 2>&1 || rc=$?
+  grep -E "^(PASS|FAIL) |checks passed|run-vm:" "$dir/output.txt" | sed 's/^/    /'
+  echo "    ($name: $(( $(date +%s) - started )) s, exit $rc; logs in $dir)"
+  if [ "$rc" -eq 125 ] && grep -q "VM FAILED" "$dir/output.txt" && [ "$name" = main ] && ! grep -q "ready" "$dir/.realstack/status" 2>/dev/null; then
+    echo "SKIP real-stack tests: the VM did not boot on this machine"; exit 0
+  fi
+  [ "$rc" -eq 0 ] || failed=1
+}
+run main '{"legacy": ["hci0"], "strict_random_address": true}'
+run power '{"legacy": ["hci0"], "strict_random_address": false}'
+exit $failed
