@@ -12,7 +12,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 
 stage "install test dependencies"
 apt_install "${BUILD_PACKAGES[@]}"
-python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography 2>&1 | grep -v "Running pip as the 'root' user" || true
+python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
   echo "note: ../shared/fixtures is missing: tests that need the public GAEN fixtures are skipped (set BLEAGENT_FIXTURES)"

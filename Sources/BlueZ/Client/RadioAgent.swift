@@ -112,7 +112,8 @@ public actor RadioAgent {
             case .signal(let message): await handle(message)
             }
         }
-        await shutDown()
+        // Cleaning up must not be cancelled with the task that ran us: do it in a task of its own.
+        await Task { await self.shutDown() }.value
         feed.finish()
         sightingsContinuation.finish()
     }
@@ -137,7 +138,16 @@ public actor RadioAgent {
             adapterLost(reason: configuration.adapter.map { "no adapter \($0)" } ?? "no Bluetooth adapter")
             return
         }
+        if let current = adapter, current.path == chosen.path {
+            // Already set up on this adapter (a repeated InterfacesAdded): only follow its state.
+            adapter = chosen
+            currentStatus.powered = chosen.powered
+            await apply(schedule.handle(.powered(chosen.powered)))
+            await apply(schedule.handle(.discoverable(chosen.discoverable)))
+            return
+        }
         adapter = chosen
+        currentStatus.lastError = nil
         window = ScanWindow(adapter: UInt8(clamping: Int(chosen.name.dropFirst(3)) ?? 0), defaultSpan: configuration.schedule.scanPeriod)
         serviceData = [:]
         currentStatus.adapter = chosen.name

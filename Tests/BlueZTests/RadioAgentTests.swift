@@ -1,0 +1,127 @@
+@testable import BlueZ
+import ExposureNotification
+import Foundation
+import Testing
+
+/// The radio agent's plumbing against `bluezoo` (a BlueZ D-Bus mock from PyPI) on a private
+/// `dbus-daemon`: registration (bluezoo reads our object with GetAll before it replies), rotation,
+/// discovery, a restarted bluetoothd, power, discoverable. bluezoo does not deliver GAEN broadcasts
+/// between adapters, so sightings, addresses and RSSI are tested on the real stack.
+@Suite(.enabled(if: PrivateBus.available && Bluezoo.executable != nil, "needs dbus-daemon and bluezoo (pip install bluezoo)"))
+struct RadioAgentTests {
+    let adapterAddress = "00:11:22:33:44:55"
+
+    func startBluezoo(_ bus: PrivateBus) throws -> Process {
+        try bus.spawn(try #require(Bluezoo.executable), ["--auto-enable", "-q", "-a", adapterAddress])
+    }
+
+    func waitForAdapter(_ connection: DBusConnection) async throws {
+        let ready = try await eventually(20) { ((try? await BlueZAdapters.list(connection)) ?? []).contains { $0.powered } }
+        try #require(ready, "bluezoo never offered a powered adapter")
+    }
+
+    func property(_ connection: DBusConnection, _ interface: String, _ name: String, path: String = "/org/bluez/hci0") async -> DBusValue? {
+        try? await connection.call(DBusMethodCall(destination: "org.bluez", path: path, interface: "org.freedesktop.DBus.Properties",
+                                                  member: "Get", arguments: [.string(interface), .string(name)])).first
+    }
+
+    func setProperty(_ connection: DBusConnection, _ name: String, _ value: DBusValue) async throws {
+        _ = try await connection.call(DBusMethodCall(destination: "org.bluez", path: "/org/bluez/hci0", interface: "org.freedesktop.DBus.Properties",
+                                                     member: "Set", arguments: [.string("org.bluez.Adapter1"), .string(name), .variant(value)]))
+    }
+
+    func agent(_ connection: DBusConnection, clock: AgentClock = .real) -> RadioAgent {
+        RadioAgent(connection: connection, configuration: .init(adapter: "hci0", schedule: .init(scanWindow: 0.5, scanPeriod: 1, retryDelay: 0.2)),
+                   clock: clock) { interval, power in
+            AdvertisementPayload(rpi: RollingProximityIdentifier(Block16(lo: UInt64(interval.rawValue), hi: 7)),
+                                 aem: AssociatedEncryptedMetadata(rawValue: UInt32(UInt8(bitPattern: power))))
+        }
+    }
+
+    @Test func registersScansAndRotates() async throws {
+        let bus = try PrivateBus()
+        _ = try startBluezoo(bus)
+        let observer = try await DBusConnection.connect(address: bus.address)
+        try await waitForAdapter(observer)
+        let connection = try await DBusConnection.connect(address: bus.address)
+        // 120× speed: a new interval every 5 s.
+        let radio = agent(connection, clock: AgentClock(origin: Date().timeIntervalSince1970, speed: 120))
+        let run = Task { try await radio.run() }
+        defer { run.cancel() }
+        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
+        #expect(try await eventually { await property(observer, "org.bluez.Adapter1", "Discovering")?.bool == true })
+        #expect(try await eventually(15) { await radio.status.rotations >= 3 })
+        let status = await radio.status
+        #expect(status.advertising && status.adapter == "hci0" && status.scanWindows > 0)
+        #expect(await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1)
+        run.cancel()
+        _ = await run.result
+        // Unregistered on the way out.
+        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
+    }
+
+    @Test func followsBluetoothdAwayAndBack() async throws {
+        let bus = try PrivateBus()
+        let first = try startBluezoo(bus)
+        let observer = try await DBusConnection.connect(address: bus.address)
+        try await waitForAdapter(observer)
+        let connection = try await DBusConnection.connect(address: bus.address)
+        let radio = agent(connection)
+        let run = Task { try await radio.run() }
+        defer { run.cancel() }
+        #expect(try await eventually { await radio.status.advertising })
+        bus.stop(first)
+        #expect(try await eventually { await radio.status.adapter == nil })
+        #expect(await radio.status.quietReason == RadioSchedule.Quiet.adapterMissing.rawValue)
+        _ = try startBluezoo(bus)
+        #expect(try await eventually(20) { await radio.status.advertising })
+        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
+        #expect(await radio.recentEvents.contains("bluetoothd stopped"))
+        // Still exactly one advertisement a while later (no duplicate from repeated announcements).
+        try await Task.sleep(for: .seconds(1))
+        #expect(await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1)
+    }
+
+    @Test func powerAndDiscoverable() async throws {
+        let bus = try PrivateBus()
+        _ = try startBluezoo(bus)
+        let observer = try await DBusConnection.connect(address: bus.address)
+        try await waitForAdapter(observer)
+        let connection = try await DBusConnection.connect(address: bus.address)
+        let radio = agent(connection)
+        let run = Task { try await radio.run() }
+        defer { run.cancel() }
+        #expect(try await eventually { await radio.status.advertising })
+        try await setProperty(observer, "Powered", .boolean(false))
+        #expect(try await eventually { await radio.status.quietReason == RadioSchedule.Quiet.poweredOff.rawValue })
+        let windowsWhileOff = await radio.status.scanWindows
+        try await Task.sleep(for: .seconds(2))
+        #expect(await radio.status.scanWindows == windowsWhileOff)
+        try await setProperty(observer, "Powered", .boolean(true))
+        #expect(try await eventually { await radio.status.advertising })
+        // Discoverable: our advertising is suspended, and the status says why.
+        try await setProperty(observer, "Discoverable", .boolean(true))
+        #expect(try await eventually { await radio.status.quietReason == RadioSchedule.Quiet.discoverable.rawValue })
+        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
+        try await setProperty(observer, "Discoverable", .boolean(false))
+        #expect(try await eventually { await radio.status.advertising })
+    }
+
+    @Test func noBluetoothdIsSaidClearly() async throws {
+        let bus = try PrivateBus()
+        let connection = try await DBusConnection.connect(address: bus.address)
+        let radio = agent(connection)
+        let run = Task { try await radio.run() }
+        defer { run.cancel() }
+        #expect(try await eventually { await radio.status.lastError == "bluetoothd is not running" })
+        #expect(await !radio.status.advertising)
+    }
+}
+
+enum Bluezoo {
+    /// The `bluezoo` command on PATH, if installed.
+    static let executable: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { "\($0)/bluezoo" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+}
