@@ -69,7 +69,7 @@ let package = Package(
         // Benchmarks: `swift run -c release bleagent-bench match`. Not a test; compiled by CI's debug build.
         .executableTarget(
             name: "BLEAgentBench",
-            dependencies: ["ExposureNotification", "ContactStore", "COpenSSL"],
+            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "COpenSSL"],
             path: "Benchmarks/BLEAgentBench"
         ),
 

@@ -9,6 +9,8 @@ case "match":
     MatchBenchmark.run(options: Array(arguments.dropFirst()))
 case "store":
     await StoreBenchmark.run(options: Array(arguments.dropFirst()))
+case "radio-flood":
+    await RadioFloodBenchmark.run(options: Array(arguments.dropFirst()))
 case "parts":
     PartsBenchmark.run()
 case "generate":
@@ -18,10 +20,12 @@ default:
     print("""
     usage: bleagent-bench match [--keys N] [--files N] [--sightings N] [--workers N] [--dir DIR]
            bleagent-bench store [--days N] [--per-day N] [--batch N] [--dir DIR]
+           bleagent-bench radio-flood [REPORTS]
            bleagent-bench parts
            bleagent-bench generate DIR
     match: 2,000,000 keys in 14 signed daily files against 200,000 stored RPIs, end to end.
     store: 14 busy days (2.8 M sightings) ingested in batches, loaded into the matcher's table, bytes per sighting.
+    radio-flood: advertising reports per second the radio agent takes in from PropertiesChanged floods.
     parts: the matcher's per-key crypto (HKDF, AES) alone on one core.
     """)
     exit(arguments.isEmpty ? 0 : 64)

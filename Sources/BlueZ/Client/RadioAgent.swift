@@ -1,5 +1,6 @@
 import ExposureNotification
 import Foundation
+import Synchronization
 
 /// Advertises rotating identifiers and scans on one adapter through bluetoothd's D-Bus API, for
 /// as long as `run()` runs. Decisions come from `RadioSchedule`; this actor performs them and feeds
@@ -33,7 +34,18 @@ public actor RadioAgent {
     private enum Input: Sendable {
         case tick
         case signal(DBusMessage)
+        case report(DBusMessage)
     }
+
+    /// Device reports queued but not yet taken in. A flood (anyone can broadcast) beyond
+    /// `maximumBacklog` is dropped and counted rather than held in memory.
+    private final class Backlog: Sendable {
+        let queued = Atomic<Int>(0)
+        let dropped = Atomic<Int>(0)
+    }
+
+    private nonisolated let backlog = Backlog()
+    public static let maximumBacklog = 20_000
 
     private let connection: DBusConnection
     private let configuration: Configuration
@@ -79,6 +91,7 @@ public actor RadioAgent {
         status.advertising = schedule.advertisedInterval != nil
         status.quietReason = schedule.quietReason?.rawValue
         status.lastError = schedule.lastError ?? currentStatus.lastError
+        status.droppedReports = backlog.dropped.load(ordering: .relaxed)
         return status
     }
 
@@ -93,7 +106,20 @@ public actor RadioAgent {
         ]
         for rule in rules {
             let stream = try await connection.signals(matching: rule)
-            forwarders.append(Task { for await message in stream { feed.yield(.signal(message)) } })
+            forwarders.append(Task { [backlog] in
+                for await message in stream {
+                    guard message.interface == BlueZNames.properties, message.path?.contains("/dev_") == true else {
+                        feed.yield(.signal(message))
+                        continue
+                    }
+                    if backlog.queued.add(1, ordering: .relaxed).newValue > Self.maximumBacklog {
+                        backlog.queued.subtract(1, ordering: .relaxed)
+                        backlog.dropped.add(1, ordering: .relaxed)
+                    } else {
+                        feed.yield(.report(message))
+                    }
+                }
+            })
         }
         let tickInterval = min(0.25, configuration.schedule.scanWindow / 8)
         forwarders.append(Task {
@@ -110,6 +136,9 @@ public actor RadioAgent {
             switch input {
             case .tick: await apply(schedule.handle(.tick(clock.now())))
             case .signal(let message): await handle(message)
+            case .report(let message):
+                backlog.queued.subtract(1, ordering: .relaxed)
+                await handle(message)
             }
         }
         // Cleaning up must not be cancelled with the task that ran us: do it in a task of its own.
@@ -233,6 +262,7 @@ public actor RadioAgent {
         }
         guard schedule.isScanning, let rssi = properties["RSSI"]?.integer, let payload = serviceData[path] else { return }
         window.report(payload, rssi: rssi)
+        currentStatus.reports += 1
     }
 
     // MARK: - Performing the schedule's actions

@@ -31,6 +31,10 @@ public struct RadioStatus: Sendable, Hashable {
     public var lastScanAt: Double?
     public var scanWindows = 0
     public var sightings = 0
+    /// Advertising reports (PropertiesChanged/InterfacesAdded carrying 0xFD6F data) taken into scan windows.
+    public var reports = 0
+    /// Reports dropped because they came faster than they could be taken in (a flood).
+    public var droppedReports = 0
     public var lastError: String?
     /// Kernel and BlueZ versions, named in registration failures.
     public var platform = ""

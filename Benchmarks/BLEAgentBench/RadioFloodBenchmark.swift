@@ -1,0 +1,105 @@
+import BlueZ
+import ExposureNotification
+import Foundation
+
+/// How many advertising reports per second the radio agent takes in: a bluetoothd stand-in on a
+/// private dbus-daemon floods it with Device1 PropertiesChanged signals (RSSI + 0xFD6F service
+/// data, as bluetoothd sends one per received advert with DuplicateData) while a scan window is open.
+enum RadioFloodBenchmark {
+    /// The stand-in's root object: one powered adapter.
+    final class Root: DBusExportedObject {
+        func handle(_ call: DBusMessage) -> DBusReply {
+            guard call.member == "GetManagedObjects" else { return .empty }
+            let adapter = DBusValue.dictionary(keySignature: "s", valueSignature: "a{sv}", [
+                .init(.string("org.bluez.Adapter1"), .properties(["Address": .string("00:11:22:33:44:55"), "Powered": .boolean(true),
+                                                                   "Discoverable": .boolean(false)])),
+                .init(.string("org.bluez.LEAdvertisingManager1"), .properties(["SupportedSecondaryChannels": .strings(["1M"])])),
+            ])
+            return .values([.dictionary(keySignature: "o", valueSignature: "a{sa{sv}}", [.init(.objectPath("/org/bluez/hci0"), adapter)])])
+        }
+    }
+
+    /// The adapter: every method succeeds at once.
+    final class Adapter: DBusExportedObject {
+        func handle(_ call: DBusMessage) -> DBusReply { .empty }
+    }
+
+    static func run(options: [String]) async {
+        let reports = options.first.flatMap(Int.init) ?? 200_000
+        // Optional emission rate (reports/s); unlimited by default.
+        let rate = options.dropFirst().first.flatMap(Double.init)
+        let devices = 1_000
+        #if DEBUG
+        print("warning: a debug build; figures mean nothing. Use: swift run -c release bleagent-bench radio-flood")
+        #endif
+        let directory = NSTemporaryDirectory() + "bleagent-flood-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = """
+            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+            <busconfig><type>system</type><listen>unix:path=\(directory)/bus</listen><auth>EXTERNAL</auth>
+            <limit name="max_incoming_bytes">1000000000</limit><limit name="max_outgoing_bytes">1000000000</limit>
+            <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
+            """
+        try? config.write(toFile: directory + "/bus.conf", atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
+        daemon.arguments = ["--config-file=\(directory)/bus.conf", "--nofork", "--nopidfile"]
+        do { try daemon.run() } catch { Bench.fail("cannot start dbus-daemon: \(error)") }
+        defer { daemon.terminate() }
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: directory + "/bus") { usleep(10_000) }
+        let address = "unix:path=\(directory)/bus"
+        do {
+            let bluez = try await DBusConnection.connect(address: address)
+            try bluez.export(Root(), at: "/")
+            try bluez.export(Adapter(), at: "/org/bluez/hci0")
+            _ = try await bluez.call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+                                                    member: "RequestName", arguments: [.string("org.bluez"), .uint32(0)]))
+            let client = try await DBusConnection.connect(address: address)
+            let agent = RadioAgent(connection: client, configuration: .init(adapter: "hci0", schedule: .init(scanWindow: 3600, scanPeriod: 7200))) { interval, _ in
+                AdvertisementPayload(rpi: RollingProximityIdentifier(Block16(lo: UInt64(interval.rawValue), hi: 1)), aem: AssociatedEncryptedMetadata(rawValue: 0))
+            }
+            let runner = Task { try await agent.run() }
+            while await !agent.status.scanning { try await Task.sleep(for: .milliseconds(10)) }
+            let cpuBefore = Bench.cpuSeconds()
+            let started = Bench.now()
+            let emitter = Task.detached {
+                let emitStart = Bench.now()
+                for index in 0..<reports {
+                    if let rate, index % 500 == 0 {
+                        let due = emitStart + Double(index) / rate
+                        let wait = due - Bench.now()
+                        if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                    }
+                    let device = index % devices
+                    var data = [UInt8](repeating: 0, count: 20)
+                    data[0] = UInt8(device & 0xFF); data[1] = UInt8(device >> 8)
+                    try bluez.emitSignal(path: String(format: "/org/bluez/hci0/dev_AA_BB_CC_DD_%02X_%02X", device >> 8, device & 0xFF),
+                                         interface: "org.freedesktop.DBus.Properties", member: "PropertiesChanged", arguments: [
+                                            .string("org.bluez.Device1"),
+                                            .properties(["RSSI": .int16(Int16(-40 - index % 50)),
+                                                         "ServiceData": .properties([AdvertisementPayload.serviceUUIDString: .bytes(data)])]),
+                                            .strings([])])
+                }
+            }
+            try await emitter.value
+            let emitted = Bench.now() - started
+            var processed = 0, dropped = 0
+            while processed + dropped < reports && Bench.now() - started < 120 {
+                let status = await agent.status
+                (processed, dropped) = (status.reports, status.droppedReports)
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let elapsed = Bench.now() - started
+            let cpu = Bench.cpuSeconds() - cpuBefore
+            runner.cancel()
+            print("radio flood: \(Bench.grouped(reports)) PropertiesChanged reports for \(devices) devices through a real dbus-daemon\(rate.map { " at \(Bench.grouped(Int($0)))/s" } ?? "")")
+            print("  emitted in \(Bench.format(emitted, 3)) s (\(Bench.grouped(Int(Double(reports) / emitted)))/s by the stand-in)")
+            print("  taken into scan windows: \(Bench.grouped(processed)) in \(Bench.format(elapsed, 3)) s = \(Bench.grouped(Int(Double(processed) / elapsed))) reports/s; dropped as overload: \(Bench.grouped(dropped)) (backlog bound \(Bench.grouped(RadioAgent.maximumBacklog)))")
+            print("  this process (stand-in + agent) CPU \(Bench.format(cpu, 2)) s; peak RSS \(Bench.format(Bench.peakRSSMiB(), 1)) MiB")
+            print("  (bluetoothd sends about one report per advert heard: 100 beacons at 200 ms = 500 reports/s)")
+        } catch {
+            Bench.fail("\(error)")
+        }
+    }
+}
