@@ -16,7 +16,7 @@ struct RadioAgentTests {
     }
 
     func waitForAdapter(_ connection: DBusConnection) async throws {
-        let ready = try await eventually(20) { ((try? await BlueZAdapters.list(connection)) ?? []).contains { $0.powered } }
+        let ready = await eventually(20) { ((try? await BlueZAdapters.list(connection)) ?? []).contains { $0.powered } }
         try #require(ready, "bluezoo never offered a powered adapter")
     }
 
@@ -48,16 +48,16 @@ struct RadioAgentTests {
         let radio = agent(connection, clock: AgentClock(origin: Date().timeIntervalSince1970, speed: 120))
         let run = Task { try await radio.run() }
         defer { run.cancel() }
-        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
-        #expect(try await eventually { await property(observer, "org.bluez.Adapter1", "Discovering")?.bool == true })
-        #expect(try await eventually(15) { await radio.status.rotations >= 3 })
+        #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
+        #expect(await eventually { await property(observer, "org.bluez.Adapter1", "Discovering")?.bool == true })
+        #expect(await eventually(15) { await radio.status.rotations >= 3 })
         let status = await radio.status
         #expect(status.advertising && status.adapter == "hci0" && status.scanWindows > 0)
         #expect(await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1)
         run.cancel()
         _ = await run.result
         // Unregistered on the way out.
-        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
+        #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
     }
 
     @Test func followsBluetoothdAwayAndBack() async throws {
@@ -69,13 +69,13 @@ struct RadioAgentTests {
         let radio = agent(connection)
         let run = Task { try await radio.run() }
         defer { run.cancel() }
-        #expect(try await eventually { await radio.status.advertising })
+        #expect(await eventually { await radio.status.advertising })
         bus.stop(first)
-        #expect(try await eventually { await radio.status.adapter == nil })
+        #expect(await eventually { await radio.status.adapter == nil })
         #expect(await radio.status.quietReason == RadioSchedule.Quiet.adapterMissing.rawValue)
         _ = try startBluezoo(bus)
-        #expect(try await eventually(20) { await radio.status.advertising })
-        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
+        #expect(await eventually(20) { await radio.status.advertising })
+        #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
         #expect(await radio.recentEvents.contains("bluetoothd stopped"))
         // Still exactly one advertisement a while later (no duplicate from repeated announcements).
         try await Task.sleep(for: .seconds(1))
@@ -91,20 +91,20 @@ struct RadioAgentTests {
         let radio = agent(connection)
         let run = Task { try await radio.run() }
         defer { run.cancel() }
-        #expect(try await eventually { await radio.status.advertising })
+        #expect(await eventually { await radio.status.advertising })
         try await setProperty(observer, "Powered", .boolean(false))
-        #expect(try await eventually { await radio.status.quietReason == RadioSchedule.Quiet.poweredOff.rawValue })
+        #expect(await eventually { await radio.status.quietReason == RadioSchedule.Quiet.poweredOff.rawValue })
         let windowsWhileOff = await radio.status.scanWindows
         try await Task.sleep(for: .seconds(2))
         #expect(await radio.status.scanWindows == windowsWhileOff)
         try await setProperty(observer, "Powered", .boolean(true))
-        #expect(try await eventually { await radio.status.advertising })
+        #expect(await eventually { await radio.status.advertising })
         // Discoverable: our advertising is suspended, and the status says why.
         try await setProperty(observer, "Discoverable", .boolean(true))
-        #expect(try await eventually { await radio.status.quietReason == RadioSchedule.Quiet.discoverable.rawValue })
-        #expect(try await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
+        #expect(await eventually { await radio.status.quietReason == RadioSchedule.Quiet.discoverable.rawValue })
+        #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
         try await setProperty(observer, "Discoverable", .boolean(false))
-        #expect(try await eventually { await radio.status.advertising })
+        #expect(await eventually { await radio.status.advertising })
     }
 
     @Test func noBluetoothdIsSaidClearly() async throws {
@@ -113,7 +113,7 @@ struct RadioAgentTests {
         let radio = agent(connection)
         let run = Task { try await radio.run() }
         defer { run.cancel() }
-        #expect(try await eventually { await radio.status.lastError == "bluetoothd is not running" })
+        #expect(await eventually { await radio.status.lastError == "bluetoothd is not running" })
         #expect(await !radio.status.advertising)
     }
 }

@@ -75,11 +75,11 @@ final class PrivateBus: @unchecked Sendable {
 }
 
 /// Polls `condition` until it holds or `seconds` pass.
-func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try await condition() { return true }
+        if await condition() { return true }
         try? await Task.sleep(for: .milliseconds(50))
     }
-    return try await condition()
+    return await condition()
 }
