@@ -14,6 +14,9 @@ struct RadioTestCommand: AsyncParsableCommand {
         reads. The identifiers rotate at every 10-minute interval boundary, with the address;
         --clock speed=N,origin=T makes intervals pass N times faster (every process of a test must
         use the same origin). Needs access to the system bus's org.bluez (root or the bluetooth group).
+        --passive scans without SCAN_REQs through bluetoothd's advertisement monitor (only with
+        bluetoothd --experimental); bluetoothd then reports a device only when it changes, so
+        expect one sighting per identifier rather than one per scan window.
         """
     )
 
@@ -34,6 +37,9 @@ struct RadioTestCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("TX power to advertise if neither bluetoothd nor the controller says (dBm).", valueName: "DBM"))
     var txPower: Int8 = 0
+
+    @Flag(help: "Scan passively through bluetoothd's advertisement monitor where it offers one (bluetoothd --experimental); see --help.")
+    var passive = false
 
     @Option(help: ArgumentHelp("Clock for tests: speed=N,origin=UNIX (default: real time).", valueName: "SPEC"))
     var clock: String?
@@ -60,6 +66,9 @@ struct RadioTestCommand: AsyncParsableCommand {
         var txPowerSource: String
         var advertisingInterval: String
         var extendedAdvertising: Bool
+        var passiveScanning: Bool
+        var reports: Int
+        var droppedReports: Int
         var lastError: String?
         var events: [String]
 
@@ -71,6 +80,9 @@ struct RadioTestCommand: AsyncParsableCommand {
             case txPowerSource = "tx_power_source"
             case advertisingInterval = "advertising_interval"
             case extendedAdvertising = "extended_advertising"
+            case passiveScanning = "passive_scanning"
+            case reports
+            case droppedReports = "dropped_reports"
             case lastError = "last_error"
         }
     }
@@ -112,7 +124,7 @@ struct RadioTestCommand: AsyncParsableCommand {
             }
             let agent = RadioAgent(connection: connection,
                                    configuration: .init(adapter: adapter, schedule: .init(scanWindow: scanWindow, scanPeriod: scanPeriod),
-                                                        configuredTxPower: txPower),
+                                                        configuredTxPower: txPower, passiveScanning: passive),
                                    clock: agentClock, identifiers: identifiers)
             let writer = try sightingsOut.map { path -> FileHandle in
                 if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
@@ -145,6 +157,7 @@ struct RadioTestCommand: AsyncParsableCommand {
                                 rotations: status.rotations, scanWindows: status.scanWindows, sightings: status.sightings,
                                 txPower: status.txPower, txPowerSource: status.txPowerSource.rawValue,
                                 advertisingInterval: status.advertisingInterval, extendedAdvertising: status.extendedAdvertising,
+                                passiveScanning: status.passiveScanning, reports: status.reports, droppedReports: status.droppedReports,
                                 lastError: status.lastError, events: events)
             if output.json {
                 try Output.json(report)
@@ -155,6 +168,7 @@ struct RadioTestCommand: AsyncParsableCommand {
                 Output.line("Scan windows: \(report.scanWindows), sightings: \(report.sightings)")
                 Output.line("TX power:     \(report.txPower) dBm (from \(report.txPowerSource))")
                 Output.line("Interval:     \(report.advertisingInterval)")
+                Output.line("Scanning:     \(report.passiveScanning ? "passive (advertisement monitor)" : "active (discovery)"), \(report.reports) reports")
                 if let error = report.lastError { Output.line("Last error:   \(error)") }
             }
             if status.adapter == nil { throw CLIError(.failure, status.lastError ?? "no Bluetooth adapter") }

@@ -16,10 +16,17 @@ public actor RadioAgent {
         /// TX power to advertise when neither bluetoothd nor the controller says (dBm).
         public var configuredTxPower: Int8
         public var mainConfPath: String
+        /// Scan passively through AdvertisementMonitorManager1 where bluetoothd offers it
+        /// (experimental interfaces): no SCAN_REQ leaves the radio. Off by default: through a monitor
+        /// bluetoothd signals a device only when something about it changes, so an RPI heard at a
+        /// constant RSSI gives one sighting per identifier rather than one per scan window
+        /// (measured on the real stack: 3 sightings in 30 s where discovery gave 13).
+        public var passiveScanning: Bool
 
         public init(adapter: String? = nil, schedule: RadioSchedule.Configuration = .init(),
                     advertisingInterval: ClosedRange<UInt32> = 200...270, configuredTxPower: Int8 = 0,
-                    mainConfPath: String = "/etc/bluetooth/main.conf") {
+                    mainConfPath: String = "/etc/bluetooth/main.conf", passiveScanning: Bool = false) {
+            self.passiveScanning = passiveScanning
             self.adapter = adapter
             self.schedule = schedule
             self.advertisingInterval = advertisingInterval
@@ -64,6 +71,9 @@ public actor RadioAgent {
     private var hciTxPower: Int8?
     private var learnedTxPower: Int8?
     private var currentStatus = RadioStatus()
+    private var monitor: MonitorApplication?
+    /// Whether the current scan runs through a monitor (passive) rather than discovery.
+    private var monitorRegistered = false
     private var events: [String] = []
 
     public init(connection: DBusConnection, configuration: Configuration = .init(), clock: AgentClock = .real,
@@ -182,7 +192,8 @@ public actor RadioAgent {
         currentStatus.adapter = chosen.name
         currentStatus.powered = chosen.powered
         currentStatus.extendedAdvertising = chosen.extendedAdvertising
-        currentStatus.passiveScanning = false
+        currentStatus.passiveScanning = chosen.passiveScanning && configuration.passiveScanning
+        monitorRegistered = false
         currentStatus.advertisingInterval = chosen.honoursAdvertisingIntervals
             ? "\(configuration.advertisingInterval.lowerBound)–\(configuration.advertisingInterval.upperBound) ms (requested, honoured)"
             : chosen.extendedAdvertising
@@ -342,6 +353,11 @@ public actor RadioAgent {
     private func startDiscovery() async -> RadioSchedule.Event {
         guard let adapter else { return .discoveryFailed("no adapter") }
         window.open(at: clock.now())
+        if currentStatus.passiveScanning {
+            if await registerMonitor(on: adapter) { return .discoveryStarted }
+            // A monitor that bluetoothd refuses: fall back to discovery from now on.
+            currentStatus.passiveScanning = false
+        }
         let filter = DBusValue.properties([
             "Transport": .string("le"), "UUIDs": .strings([AdvertisementPayload.serviceUUIDString]),
             "DuplicateData": .boolean(true), "RSSI": .int16(-127),
@@ -362,11 +378,36 @@ public actor RadioAgent {
     }
 
     private func stopDiscovery() async -> RadioSchedule.Event {
+        if monitorRegistered, let adapter {
+            _ = try? await connection.call(DBusMethodCall(destination: BlueZNames.service, path: adapter.path, interface: BlueZNames.monitorManager,
+                                                          member: "UnregisterMonitor", arguments: [.objectPath(MonitorApplication.rootPath)]),
+                                           timeout: .seconds(10))
+            monitorRegistered = false
+            return .discoveryStopped
+        }
         if let adapter {
             _ = try? await connection.call(DBusMethodCall(destination: BlueZNames.service, path: adapter.path, interface: BlueZNames.adapter,
                                                           member: "StopDiscovery"), timeout: .seconds(10))
         }
         return .discoveryStopped
+    }
+
+    /// Registers the passive-scanning monitor (bluetoothd reads our objects before it replies).
+    private func registerMonitor(on adapter: AdapterInfo) async -> Bool {
+        let application = monitor ?? MonitorApplication()
+        monitor = application
+        do {
+            try connection.export(application, at: MonitorApplication.rootPath)
+            try connection.export(application, at: MonitorApplication.monitorPath)
+            _ = try await connection.call(DBusMethodCall(destination: BlueZNames.service, path: adapter.path, interface: BlueZNames.monitorManager,
+                                                         member: "RegisterMonitor", arguments: [.objectPath(MonitorApplication.rootPath)]),
+                                          timeout: .seconds(10))
+            monitorRegistered = true
+            return true
+        } catch {
+            note("passive scanning unavailable (RegisterMonitor on \(adapter.name): \(error)); scanning with discovery")
+            return false
+        }
     }
 
     private func shutDown() async {
