@@ -133,6 +133,10 @@ def main_scenario():
     for (sender, receiver), value in RSSI.items():
         radios.set_rssi(sender, receiver, value)
     radios.add_beacon("scan1", radios.service_data_adv(0xFEAA, b"\x10\x00bleagent"), scannable=True, scan_rsp=b"\x05\x09test", interval_ms=100)
+    # An Android-style GAEN beacon: 0xFD6F service data without a Flags AD structure.
+    flagless_rpi = bytes(range(0xA0, 0xB0))
+    radios.add_beacon("flagless", radios.gaen_adv(flagless_rpi, b"\x01\x02\x03\x04", flags=None), interval_ms=200)
+    radios.set_rssi("flagless", "*", -70)
     phase1 = 70.0
     listener_out = os.path.join(SHARE, "listener.jsonl")
     if os.path.exists(listener_out):
@@ -148,6 +152,10 @@ def main_scenario():
     log = radios_log()
 
     check_mutual(clock, wall0, wall1, "phase 1")
+    for adapter in ("hci0", "hci1"):
+        heard = [x for x in read_jsonl(os.path.join(SHARE, f"sightings-{adapter}.jsonl")) if x["rpi"] == flagless_rpi.hex()]
+        check(f"{adapter}: a beacon without Flags is recorded", heard and {x["rssi"] for x in heard} == {-70},
+              f"{len(heard)} sightings, RSSI {sorted({x['rssi'] for x in heard})}")
 
     # Address rotation, seen by the listener.
     reports = read_jsonl(listener_out)
