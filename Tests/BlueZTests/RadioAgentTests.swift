@@ -30,7 +30,7 @@ struct RadioAgentTests {
                                                      member: "Set", arguments: [.string("org.bluez.Adapter1"), .string(name), .variant(value)]))
     }
 
-    func agent(_ connection: DBusConnection, clock: AgentClock = .real) -> RadioAgent {
+    func agent(_ connection: DBusConnection, clock: AgentClock) -> RadioAgent {
         RadioAgent(connection: connection, configuration: .init(adapter: "hci0", schedule: .init(scanWindow: 0.5, scanPeriod: 1, retryDelay: 0.2)),
                    clock: clock) { interval, power in
             AdvertisementPayload(rpi: RollingProximityIdentifier(Block16(lo: UInt64(interval.rawValue), hi: 7)),
@@ -38,15 +38,28 @@ struct RadioAgentTests {
         }
     }
 
-    @Test func registersScansAndRotates() async throws {
+    /// A private bus with bluezoo on it, an observer connection, and a running agent.
+    struct Setup {
+        let bus: PrivateBus
+        let bluezoo: Process
+        let observer: DBusConnection
+        let radio: RadioAgent
+        let run: Task<Void, any Error>
+    }
+
+    func setUp(clock: AgentClock = .real) async throws -> Setup {
         let bus = try PrivateBus()
-        _ = try startBluezoo(bus)
+        let bluezoo = try startBluezoo(bus)
         let observer = try await DBusConnection.connect(address: bus.address)
         try await waitForAdapter(observer)
-        let connection = try await DBusConnection.connect(address: bus.address)
+        let radio = agent(try await DBusConnection.connect(address: bus.address), clock: clock)
+        return Setup(bus: bus, bluezoo: bluezoo, observer: observer, radio: radio, run: Task { try await radio.run() })
+    }
+
+    @Test func registersScansAndRotates() async throws {
         // 120× speed: a new interval every 5 s.
-        let radio = agent(connection, clock: AgentClock(origin: Date().timeIntervalSince1970, speed: 120))
-        let run = Task { try await radio.run() }
+        let setup = try await setUp(clock: AgentClock(origin: Date().timeIntervalSince1970, speed: 120))
+        let (observer, radio, run) = (setup.observer, setup.radio, setup.run)
         defer { run.cancel() }
         #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
         #expect(await eventually { await property(observer, "org.bluez.Adapter1", "Discovering")?.bool == true })
@@ -61,13 +74,8 @@ struct RadioAgentTests {
     }
 
     @Test func followsBluetoothdAwayAndBack() async throws {
-        let bus = try PrivateBus()
-        let first = try startBluezoo(bus)
-        let observer = try await DBusConnection.connect(address: bus.address)
-        try await waitForAdapter(observer)
-        let connection = try await DBusConnection.connect(address: bus.address)
-        let radio = agent(connection)
-        let run = Task { try await radio.run() }
+        let setup = try await setUp()
+        let (bus, first, observer, radio, run) = (setup.bus, setup.bluezoo, setup.observer, setup.radio, setup.run)
         defer { run.cancel() }
         #expect(await eventually { await radio.status.advertising })
         bus.stop(first)
@@ -83,13 +91,8 @@ struct RadioAgentTests {
     }
 
     @Test func powerAndDiscoverable() async throws {
-        let bus = try PrivateBus()
-        _ = try startBluezoo(bus)
-        let observer = try await DBusConnection.connect(address: bus.address)
-        try await waitForAdapter(observer)
-        let connection = try await DBusConnection.connect(address: bus.address)
-        let radio = agent(connection)
-        let run = Task { try await radio.run() }
+        let setup = try await setUp()
+        let (observer, radio, run) = (setup.observer, setup.radio, setup.run)
         defer { run.cancel() }
         #expect(await eventually { await radio.status.advertising })
         try await setProperty(observer, "Powered", .boolean(false))
@@ -109,8 +112,7 @@ struct RadioAgentTests {
 
     @Test func noBluetoothdIsSaidClearly() async throws {
         let bus = try PrivateBus()
-        let connection = try await DBusConnection.connect(address: bus.address)
-        let radio = agent(connection)
+        let radio = agent(try await DBusConnection.connect(address: bus.address), clock: .real)
         let run = Task { try await radio.run() }
         defer { run.cancel() }
         #expect(await eventually { await radio.status.lastError == "bluetoothd is not running" })
