@@ -31,6 +31,17 @@ PUBLIC_PREFIX = "00:1B:DC:F0:00:"
 
 checks = []
 
+OTHER_CLIENT = """
+import time, dbus
+bus = dbus.SystemBus()
+adapters = [dbus.Interface(bus.get_object("org.bluez", "/org/bluez/" + a), "org.bluez.Adapter1") for a in ("hci0", "hci1")]
+for a in adapters:
+    a.StartDiscovery()
+time.sleep(1)
+for a in adapters:
+    a.StopDiscovery()
+"""
+
 
 def check(name, ok, detail):
     checks.append({"check": name, "pass": bool(ok), "detail": detail})
@@ -145,13 +156,21 @@ def main_scenario():
     wall0 = time.time()
     agents = [start_agent(a, clock, phase1 + 50) for a in ("hci0", "hci1")]
     listener = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "listener.py"), "hci2", listener_out, str(phase1 - 2)])
-    time.sleep(phase1)
+    time.sleep(phase1 / 2)
+    # Another client starts and stops discovery on both adapters: our sessions must carry on.
+    interfered = time.time()
+    other = subprocess.run([sys.executable, "-c", OTHER_CLIENT], capture_output=True, text=True)
+    time.sleep(phase1 / 2)
     t1 = time.monotonic()
     wall1 = time.time()
     listener.wait()
     log = radios_log()
 
     check_mutual(clock, wall0, wall1, "phase 1")
+    for adapter in ("hci0", "hci1"):
+        later = [x for x in read_jsonl(os.path.join(SHARE, f"sightings-{adapter}.jsonl")) if x["time"] > clock.sim(interfered + 2)]
+        check(f"{adapter}: another client stopping discovery does not stop ours", other.returncode == 0 and len(later) >= 2,
+              f"other client exit {other.returncode} {other.stderr.strip()[-80:]}; {len(later)} sightings after it stopped")
     for adapter in ("hci0", "hci1"):
         heard = [x for x in read_jsonl(os.path.join(SHARE, f"sightings-{adapter}.jsonl")) if x["rpi"] == flagless_rpi.hex()]
         check(f"{adapter}: a beacon without Flags is recorded", heard and {x["rssi"] for x in heard} == {-70},
