@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
     ],
     targets: [
         // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
@@ -63,6 +64,7 @@ let package = Package(
                 "ContactStore",
                 "BlueZ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
 
@@ -112,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BLEAgentTests",
-            dependencies: ["BLEAgent", "ExposureNotification"]
+            dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "ContactStore"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,200 @@
+import BlueZ
+import ExposureNotification
+import Foundation
+import TOMLKit
+
+/// A configuration file the daemon refuses, with where and what.
+struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    var path: String
+    /// `line 12` for syntax errors, `[radio] scan_window_seconds` for a wrong value.
+    var location: String
+    var problem: String
+
+    var description: String { "\(path): \(location): \(problem)" }
+}
+
+extension AgentConfiguration {
+    /// Reads `path`; a missing file at the standard path gives the defaults (nothing else does).
+    static func load(path: String? = nil) throws(ConfigurationError) -> AgentConfiguration {
+        let file = path ?? standardPath
+        guard FileManager.default.fileExists(atPath: file) else {
+            guard path == nil else { throw ConfigurationError(path: file, location: "file", problem: "does not exist") }
+            return AgentConfiguration()
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigurationError(path: file, location: "file", problem: "cannot be read (permissions?)")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), path: file)
+    }
+
+    static func parse(_ text: String, path: String) throws(ConfigurationError) -> AgentConfiguration {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(path: path, location: "line \(error.source.begin.line)", problem: error.description)
+        } catch {
+            throw ConfigurationError(path: path, location: "file", problem: "\(error)")
+        }
+        let reader = TableReader(table: root, section: "", path: path)
+        var configuration = AgentConfiguration()
+        try reader.allow(["agent", "radio", "store", "keys", "notify", "guidance"])
+
+        if let agent = try reader.table("agent") {
+            try agent.allow(["state_directory", "clock"])
+            configuration.stateDirectory = try agent.string("state_directory")
+            if let clock = try agent.string("clock") {
+                guard let parsed = AgentClock(specification: clock) else {
+                    throw agent.error("clock", "expected speed=N,origin=UNIX_SECONDS")
+                }
+                configuration.clock = parsed
+            }
+        }
+        if let radio = try reader.table("radio") {
+            try radio.allow(["adapter", "scan_window_seconds", "scan_period_seconds", "tx_power_dbm", "passive_scanning"])
+            configuration.adapter = try radio.string("adapter")
+            configuration.scanWindowSeconds = try radio.number("scan_window_seconds", in: 1...60) ?? configuration.scanWindowSeconds
+            configuration.scanPeriodSeconds = try radio.number("scan_period_seconds", in: 10...3600) ?? configuration.scanPeriodSeconds
+            if configuration.scanPeriodSeconds < configuration.scanWindowSeconds {
+                throw radio.error("scan_period_seconds", "must not be shorter than scan_window_seconds")
+            }
+            configuration.txPower = Int8(try radio.integer("tx_power_dbm", in: -50...20) ?? Int(configuration.txPower))
+            configuration.passiveScanning = try radio.bool("passive_scanning") ?? false
+        }
+        if let store = try reader.table("store") {
+            try store.allow(["rpi_cap_per_day"])
+            configuration.rpiCapPerDay = try store.integer("rpi_cap_per_day", in: 1_000...10_000_000) ?? configuration.rpiCapPerDay
+        }
+        if let keys = try reader.table("keys") {
+            try keys.allow(["download_interval_hours", "download_jitter_minutes", "max_file_bytes", "risk", "source", "public_key"])
+            configuration.downloadIntervalHours = try keys.number("download_interval_hours", in: 0.01...168) ?? configuration.downloadIntervalHours
+            configuration.downloadJitterMinutes = try keys.number("download_jitter_minutes", in: 0...600) ?? configuration.downloadJitterMinutes
+            configuration.maximumFileBytes = try keys.integer("max_file_bytes", in: 1_024...(1 << 30)) ?? configuration.maximumFileBytes
+            if let risk = try keys.string("risk") {
+                configuration.risk = try loadRisk(risk, keys: keys)
+            }
+            for (index, source) in try keys.tables("source").enumerated() {
+                try source.allow(["name", "list_json", "base", "container", "region", "index_txt"])
+                configuration.sources.append(try keySource(source, index: index))
+            }
+            for key in try keys.tables("public_key") {
+                try key.allow(["id", "version", "pem"])
+                guard let id = try key.string("id") else { throw key.error("id", "missing: the key id files are signed under") }
+                guard let version = try key.string("version") else { throw key.error("version", "missing: the key version") }
+                guard let pem = try key.string("pem") else { throw key.error("pem", "missing: a PEM file path or the PEM text") }
+                let text = pem.contains("-----BEGIN") ? pem : (try? String(contentsOfFile: pem, encoding: .utf8))
+                guard let text else { throw key.error("pem", "cannot read \(pem)") }
+                do {
+                    configuration.publicKeys.append(PublicKey(id: id, version: version, key: try .init(id: id, version: version, pem: text)))
+                } catch {
+                    throw key.error("pem", "\(error)")
+                }
+            }
+        }
+        if let notify = try reader.table("notify") {
+            try notify.allow(["hook"])
+            configuration.hook = try notify.string("hook")
+        }
+        if let guidance = try reader.table("guidance") {
+            try guidance.allow(["file"])
+            configuration.guidanceFile = try guidance.string("file")
+        }
+        return configuration
+    }
+
+    private static func keySource(_ table: TableReader, index: Int) throws(ConfigurationError) -> KeySource {
+        let name = try table.string("name") ?? "source\(index + 1)"
+        func url(_ key: String, _ text: String) throws(ConfigurationError) -> URL {
+            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
+                throw table.error(key, "expected an http(s) URL, got \"\(text)\"")
+            }
+            return url
+        }
+        if let list = try table.string("list_json") { return KeySource(name: name, kind: .listJSON(try url("list_json", list))) }
+        if let index = try table.string("index_txt") { return KeySource(name: name, kind: .indexTXT(try url("index_txt", index))) }
+        if let base = try table.string("base") {
+            guard let region = try table.string("region") else { throw table.error("region", "needed with base (COCOA: 440)") }
+            let container = try table.string("container") ?? "c19r"
+            let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+            return KeySource(name: name, kind: .listJSON(try url("base", "\(trimmed)/\(container)/\(region)/list.json")))
+        }
+        throw table.error("list_json", "each [[keys.source]] needs list_json, index_txt, or base + region")
+    }
+
+    private static func loadRisk(_ value: String, keys: TableReader) throws(ConfigurationError) -> RiskConfiguration {
+        if let preset = RiskConfiguration.preset(named: value) { return preset }
+        guard let data = FileManager.default.contents(atPath: value) else {
+            throw keys.error("risk", "neither a preset (\(RiskConfiguration.presets.map(\.name).joined(separator: ", "))) nor a readable file")
+        }
+        do {
+            let model = try JSONDecoder().decode(RiskConfiguration.self, from: data)
+            try model.validate()
+            return model
+        } catch {
+            throw keys.error("risk", "\(value): \(error)")
+        }
+    }
+}
+
+/// Typed, path-aware access to one TOML table: errors name the key (`[radio] scan_window_seconds`)
+/// and what was expected; unknown keys are refused (a typo must not silently fall back to a default).
+struct TableReader {
+    let table: TOMLTable
+    let section: String
+    let path: String
+
+    func error(_ key: String, _ problem: String) -> ConfigurationError {
+        ConfigurationError(path: path, location: section.isEmpty ? key : "[\(section)] \(key)", problem: problem)
+    }
+
+    func allow(_ keys: Set<String>) throws(ConfigurationError) {
+        for key in table.keys where !keys.contains(key) {
+            throw error(key, "unknown key (expected one of: \(keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private func value(_ key: String) -> TOMLValueConvertible? { table[key] }
+
+    func table(_ key: String) throws(ConfigurationError) -> TableReader? {
+        guard let value = value(key) else { return nil }
+        guard let inner = value.table else { throw error(key, "expected a table [\(key)]") }
+        return TableReader(table: inner, section: section.isEmpty ? key : "\(section).\(key)", path: path)
+    }
+
+    func tables(_ key: String) throws(ConfigurationError) -> [TableReader] {
+        guard let value = value(key) else { return [] }
+        guard let array = value.array else { throw error(key, "expected an array of tables [[\(section).\(key)]]") }
+        var out: [TableReader] = []
+        for index in 0..<array.count {
+            guard let inner = array[index].table else { throw error(key, "entry \(index + 1) is not a table") }
+            out.append(TableReader(table: inner, section: "\(section).\(key)[\(index + 1)]", path: path))
+        }
+        return out
+    }
+
+    func string(_ key: String) throws(ConfigurationError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard let string = value.string else { throw error(key, "expected a string, got \(value.type)") }
+        return string
+    }
+
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard let bool = value.bool else { throw error(key, "expected true or false, got \(value.type)") }
+        return bool
+    }
+
+    func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = value(key) else { return nil }
+        guard let int = value.int else { throw error(key, "expected an integer, got \(value.type)") }
+        guard range.contains(int) else { throw error(key, "expected \(range.lowerBound)…\(range.upperBound), got \(int)") }
+        return int
+    }
+
+    func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let value = value(key) else { return nil }
+        guard let number = value.double ?? value.int.map(Double.init) else { throw error(key, "expected a number, got \(value.type)") }
+        guard range.contains(number) else { throw error(key, "expected \(range.lowerBound)…\(range.upperBound), got \(number)") }
+        return number
+    }
+}

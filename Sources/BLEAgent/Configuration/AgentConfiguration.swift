@@ -1,0 +1,73 @@
+import BlueZ
+import ContactStore
+import ExposureNotification
+import Foundation
+
+/// Everything `/etc/bleagent/bleagent.toml` can set, each with a sane default. One file, one format:
+/// the daemon, the CLI and the demo all read it through `AgentConfiguration.load`.
+struct AgentConfiguration: Sendable {
+    static let standardPath = "/etc/bleagent/bleagent.toml"
+
+    /// `[agent]`
+    var stateDirectory: String?
+    /// Test clock: `speed=N,origin=T` (real time when absent).
+    var clock = AgentClock.real
+
+    /// `[radio]`
+    var adapter: String?
+    var scanWindowSeconds = 4.0
+    var scanPeriodSeconds = 240.0
+    var txPower: Int8 = 0
+    var passiveScanning = false
+
+    /// `[store]`
+    var rpiCapPerDay = 100_000
+
+    /// `[keys]`
+    var downloadIntervalHours = 4.0
+    var downloadJitterMinutes = 30.0
+    var maximumFileBytes = 16 << 20
+    var risk = RiskConfiguration.cocoa
+    var sources: [KeySource] = []
+    var publicKeys: [PublicKey] = []
+
+    /// `[notify]`
+    var hook: String?
+
+    /// `[guidance]`
+    var guidanceFile: String?
+
+    /// One `[[keys.source]]`: where positive keys are published.
+    struct KeySource: Sendable, Hashable {
+        enum Kind: Sendable, Hashable {
+            /// COCOA's `{base}/{container}/{region}/list.json`.
+            case listJSON(URL)
+            /// Google's exposure-notifications-server `index.txt`.
+            case indexTXT(URL)
+        }
+
+        var name: String
+        var kind: Kind
+        var url: URL {
+            switch kind {
+            case .listJSON(let url), .indexTXT(let url): url
+            }
+        }
+    }
+
+    /// One `[[keys.public_key]]`.
+    struct PublicKey: Sendable {
+        var id: String
+        var version: String
+        var key: VerificationKeyring.Key
+    }
+
+    var keyring: VerificationKeyring { VerificationKeyring(publicKeys.map(\.key)) }
+
+    var storeDirectory: StoreDirectory { stateDirectory.map(StoreDirectory.init(path:)) ?? .standard() }
+
+    var radioConfiguration: RadioAgent.Configuration {
+        RadioAgent.Configuration(adapter: adapter, schedule: .init(scanWindow: scanWindowSeconds, scanPeriod: scanPeriodSeconds),
+                                 configuredTxPower: txPower, passiveScanning: passiveScanning)
+    }
+}
