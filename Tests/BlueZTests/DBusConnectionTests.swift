@@ -105,6 +105,38 @@ struct DBusConnectionTests {
         #expect(echo.members.filter { $0 == "GetAll" }.count == 1)
     }
 
+    /// Answers after an await (as the daemon does for calls that need its actor), or never.
+    final class Slow: DBusExportedObject {
+        func handle(_ call: DBusMessage) -> DBusReply {
+            if call.member == "Drop" { return .later { _ in } }
+            return .later { sink in
+                Task {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    sink.send(.values([.string("late")]))
+                    sink.send(.values([.string("twice")]))
+                }
+            }
+        }
+    }
+
+    @Test func repliesCanBeDeferred() async throws {
+        let bus = try PrivateBus()
+        let server = try await DBusConnection.connect(address: bus.address)
+        let client = try await DBusConnection.connect(address: bus.address)
+        try server.export(Slow(), at: "/test/slow")
+        let reply = try await client.call(DBusMethodCall(destination: server.uniqueName, path: "/test/slow", interface: "test.Slow", member: "Work"))
+        #expect(reply == [.string("late")])
+        // Other calls are served meanwhile.
+        async let first = client.call(DBusMethodCall(destination: server.uniqueName, path: "/test/slow", interface: "test.Slow", member: "Work"))
+        async let second = client.call(DBusMethodCall(destination: server.uniqueName, path: "/test/slow", interface: "test.Slow", member: "Work"))
+        #expect(try await [first, second] == [[.string("late")], [.string("late")]])
+        // A deferred reply that is never sent becomes an error, not a hang until the timeout.
+        await #expect(throws: DBusError.self) {
+            _ = try await client.call(DBusMethodCall(destination: server.uniqueName, path: "/test/slow", interface: "test.Slow", member: "Drop"),
+                                      timeout: .seconds(5))
+        }
+    }
+
     @Test func signalsReachSubscribersUntilTheyStop() async throws {
         let bus = try PrivateBus()
         let emitter = try await DBusConnection.connect(address: bus.address)

@@ -32,7 +32,7 @@ final class DBusEventLoop: @unchecked Sendable {
     private var calls: [ObjectIdentifier: PendingCall] = [:]
     private var objects: [String: any DBusExportedObject] = [:]
     private var subscriptions: [UInt64: (rule: DBusMatchRule, continuation: AsyncStream<DBusMessage>.Continuation)] = [:]
-    private var running = true
+    fileprivate var running = true
 
     private init() {
         wakeDescriptor = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
@@ -312,7 +312,18 @@ final class DBusEventLoop: @unchecked Sendable {
         guard let object = objects[String(cString: pathPointer)] else { return DBUS_HANDLER_RESULT_NOT_YET_HANDLED }
         let call = Self.decode(message, kind: .methodCall)
         let answer = object.handle(call)
-        guard dbus_message_get_no_reply(message) == 0, let connection else { return DBUS_HANDLER_RESULT_HANDLED }
+        if case .later(let start) = answer {
+            dbus_message_ref(message)
+            start(DeferredReply(loop: self, message: message))
+            return DBUS_HANDLER_RESULT_HANDLED
+        }
+        send(answer, to: message)
+        return DBUS_HANDLER_RESULT_HANDLED
+    }
+
+    /// Sends `answer` to the method call `message` (on the loop thread).
+    fileprivate func send(_ answer: DBusReply, to message: OpaquePointer) {
+        guard dbus_message_get_no_reply(message) == 0, let connection else { return }
         let reply: OpaquePointer?
         switch answer {
         case .values(let values):
@@ -320,16 +331,54 @@ final class DBusEventLoop: @unchecked Sendable {
             if let reply, !DBusMarshalling.append(values, to: reply) {
                 dbus_message_unref(reply)
                 sendError(to: message, BlueZ.DBusError(name: "org.freedesktop.DBus.Error.Failed", message: "reply cannot be encoded"))
-                return DBUS_HANDLER_RESULT_HANDLED
+                return
             }
         case .error(let error):
             reply = dbus_message_new_error(message, error.name, error.message)
+        case .later:
+            reply = dbus_message_new_error(message, "org.freedesktop.DBus.Error.Failed", "a deferred reply cannot defer again")
         }
         if let reply {
             dbus_connection_send(connection, reply, nil)
             dbus_message_unref(reply)
         }
-        return DBUS_HANDLER_RESULT_HANDLED
+    }
+
+    /// A libdbus message reference handed to the loop thread (only ever touched there).
+    private struct HeldMessage: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
+    /// A method call waiting for its reply; holds a reference to the call message until it is answered.
+    private final class DeferredReply: DBusReplySink, @unchecked Sendable {
+        let loop: DBusEventLoop
+        let message: OpaquePointer
+        private let sent = Atomic<Bool>(false)
+
+        init(loop: DBusEventLoop, message: OpaquePointer) {
+            self.loop = loop
+            self.message = message
+        }
+
+        func send(_ reply: DBusReply) {
+            guard !sent.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            let held = HeldMessage(pointer: message)
+            loop.submit { [loop] in
+                if loop.running { loop.send(reply, to: held.pointer) }
+                dbus_message_unref(held.pointer)
+            }
+        }
+
+        deinit {
+            // Never answered: answer with an error rather than leave the caller waiting for its timeout.
+            if !sent.load(ordering: .acquiring) {
+                let held = HeldMessage(pointer: message)
+                loop.submit { [loop] in
+                    if loop.running { loop.sendError(to: held.pointer, BlueZ.DBusError(name: "org.freedesktop.DBus.Error.Failed", message: "no reply was produced")) }
+                    dbus_message_unref(held.pointer)
+                }
+            }
+        }
     }
 
     private func sendError(to message: OpaquePointer, _ error: BlueZ.DBusError) {

@@ -11,6 +11,14 @@ public protocol DBusExportedObject: AnyObject, Sendable {
 public enum DBusReply: Sendable {
     case values([DBusValue])
     case error(DBusError)
+    /// Answer later: `start` receives the sink to send the reply through, from any thread, once
+    /// (for work that must await, such as an actor's state). The caller waits meanwhile.
+    case later(@Sendable (DBusReplySink) -> Void)
 
     public static let empty = DBusReply.values([])
+}
+
+/// Where a deferred reply goes. Sending twice sends once.
+public protocol DBusReplySink: Sendable {
+    func send(_ reply: DBusReply)
 }
