@@ -39,6 +39,16 @@ enum StoreSchema {
                     sealed BLOB NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-exposure-windows") { db in
+            try db.execute(sql: """
+                CREATE TABLE exposure_window (
+                    id INTEGER PRIMARY KEY,
+                    day INTEGER NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    sealed BLOB NOT NULL);
+                CREATE INDEX exposure_window_by_epoch ON exposure_window(epoch);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import ContactStore
+import Foundation
+
+/// `bleagent exposures`: the contact days of the last 14 days.
+struct ExposuresCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exposures",
+        abstract: "List the days of the last 14 on which you met someone who later tested positive.",
+        discussion: "Date, number of contacts and minutes: no time of day, nothing about the other person. Exit code 0 either way."
+    )
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            var entries: [ExposureEntry]
+            do throws(DaemonClient.Failure) {
+                entries = try await DaemonClient.connect().json("GetExposures", as: [ExposureEntry].self)
+            } catch {
+                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+                // The daemon is down: read the store ourselves (needs its key).
+                do throws(StoreError) {
+                    let now = Int64(Date().timeIntervalSince1970)
+                    let store = try await ContactStore.open(state.directory, now: now)
+                    entries = try await store.contactDays(now: now).filter(\.isContactDay).map {
+                        ExposureEntry(date: $0.day.iso8601, contacts: $0.windows, minutes: $0.seconds / 60, notified: $0.notifiedAt != nil)
+                    }
+                } catch {
+                    throw error.cliError
+                }
+            }
+            if output.json { try Output.json(entries); return }
+            guard !entries.isEmpty else {
+                Output.line("No contact with a person who tested positive in the last 14 days.")
+                return
+            }
+            Output.line("Possible contact with a person who tested positive:")
+            Output.table([["DATE", "CONTACTS", "MINUTES"]] + entries.map { [$0.date.replacingOccurrences(of: "-", with: "/"), "\($0.contacts)", "\($0.minutes)"] })
+            Output.line()
+            Output.line("See `bleagent guidance` for what to do next.")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import AsyncHTTPClient
+import BlueZ
+import ContactStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `bleagent run`: the daemon (systemd runs it with Type=notify).
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the agent: advertise and scan, keep the encrypted contact store, download and match keys.",
+        discussion: """
+        Normally started by systemd (bleagent.service). Nothing is advertised, scanned or stored until
+        consent is given (`bleagent consent --accept`). Configuration: /etc/bleagent/bleagent.toml
+        (or --config); a bad value stops it with the line or key named. Exit codes: 0 stopped,
+        1 failure, 78 bad configuration.
+        """
+    )
+
+    @Option(help: ArgumentHelp("Configuration file (default: /etc/bleagent/bleagent.toml).", valueName: "PATH"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("D-Bus address to use instead of the system bus (tests).", valueName: "ADDRESS"))
+    var busAddress: String?
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in JournalLogHandler(label: label) }
+        let logger = Logger(label: "bleagent")
+        let configuration: AgentConfiguration
+        do {
+            configuration = try AgentConfiguration.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("bleagent: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let notifier = SystemdNotifier()
+        let bus: DBusConnection
+        do throws(DBusError) {
+            if let busAddress { bus = try await DBusConnection.connect(address: busAddress) } else { bus = try await DBusConnection.system() }
+        } catch {
+            FileHandle.standardError.write(Data("bleagent: \(BlueZAdapters.explain(error))\n".utf8))
+            throw ExitCode(1)
+        }
+        do {
+            let reply = try await bus.call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+                                                          member: "RequestName", arguments: [.string(AgentService.busName), .uint32(4)]))
+            guard reply.first?.integer == 1 else {
+                FileHandle.standardError.write(Data("bleagent: another bleagent daemon already runs (\(AgentService.busName) is taken)\n".utf8))
+                throw ExitCode(1)
+            }
+        } catch let error as DBusError {
+            FileHandle.standardError.write(Data("bleagent: cannot own \(AgentService.busName) on the bus: \(error) (is systemd/org.bleagent.Agent.conf installed in /etc/dbus-1/system.d?)\n".utf8))
+            throw ExitCode(1)
+        }
+        if let adapters = try? await BlueZAdapters.list(bus), adapters.isEmpty {
+            logger.warning("no Bluetooth adapter: nothing can be advertised or scanned until one appears. To see the whole story on virtual radios, run `bleagent demo`.")
+            FileHandle.standardError.write(Data("bleagent: no Bluetooth adapter on this machine; waiting for one. Try `bleagent demo` to see it work on virtual radios.\n".utf8))
+        }
+        let store: ContactStore
+        do {
+            store = try await ContactStore.open(configuration.storeDirectory,
+                                                configuration: .init(rpiCapPerDay: configuration.rpiCapPerDay), now: Int64(configuration.clock.now()))
+        } catch {
+            FileHandle.standardError.write(Data("bleagent: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let daemon = AgentDaemon(configuration: configuration, store: store, bus: bus, httpClient: http, logger: logger)
+        await daemon.setSignalEmitter { day in
+            try? bus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
+                                arguments: [.string(day.day.iso8601), .uint32(UInt32(day.windows)), .uint32(UInt32(day.seconds / 60))])
+        }
+        try bus.export(AgentService(daemon: daemon), at: AgentService.path)
+        notifier.notify("READY=1\nSTATUS=running")
+        logger.info("bleagent \(BLEAgentVersion.current) running; state in \(configuration.storeDirectory.path)")
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: DaemonService(daemon: daemon, notifier: notifier)),
+        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        notifier.notify("STOPPING=1")
+        try? await http.shutdown()
+        bus.close()
+    }
+}
+
+/// The daemon as a ServiceLifecycle service: runs until SIGTERM/SIGINT, pets the watchdog.
+struct DaemonService: Service {
+    let daemon: AgentDaemon
+    let notifier: SystemdNotifier
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await cancelWhenGracefulShutdown { await daemon.run() } }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    await notifier.watchdogLoop {
+                        let status = await daemon.status()
+                        notifier.notify("STATUS=consent \(status.consent.accepted ? "given" : "not given"), \(status.sightingsToday) sightings today, \(status.contactDays) contact days")
+                        return true
+                    }
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+}

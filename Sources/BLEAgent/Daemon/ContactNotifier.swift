@@ -1,0 +1,52 @@
+import ContactStore
+import ExposureNotification
+import Foundation
+import Logging
+
+/// Tells the user about a new contact day, once per day: a journal entry with a fixed MESSAGE_ID,
+/// a `ContactDay` signal on the agent's D-Bus interface (which `bleagent notify --follow` turns into
+/// a desktop notification), and the configured hook command.
+struct ContactNotifier: Sendable {
+    /// MESSAGE_ID of contact notices, so `journalctl MESSAGE_ID=…` finds them.
+    static let messageID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
+
+    let journal: JournalSocket?
+    let logger: Logger
+    let hook: String?
+    let signal: @Sendable (ContactDayRecord) -> Void
+
+    func notify(_ day: ContactDayRecord) async {
+        let text = "Possible contact with a person who tested positive on \(day.day.iso8601) "
+            + "(\(day.windows) contact\(day.windows == 1 ? "" : "s"), \(day.seconds / 60) minutes). Run `bleagent guidance` for what to do."
+        let fields: [(String, String)] = [("MESSAGE", text), ("MESSAGE_ID", Self.messageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "bleagent"),
+                                          ("BLEAGENT_DATE", day.day.iso8601), ("BLEAGENT_CONTACTS", "\(day.windows)"), ("BLEAGENT_MINUTES", "\(day.seconds / 60)")]
+        if journal?.send(fields) != true { logger.warning("\(text)", metadata: ["message_id": "\(Self.messageID)"]) }
+        signal(day)
+        if let hook { await runHook(hook, day: day) }
+    }
+
+    private func runHook(_ command: String, day: ContactDayRecord) async {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        var environment = ProcessInfo.processInfo.environment
+        environment["BLEAGENT_DATE"] = day.day.iso8601
+        environment["BLEAGENT_CONTACTS"] = "\(day.windows)"
+        environment["BLEAGENT_MINUTES"] = "\(day.seconds / 60)"
+        process.environment = environment
+        do {
+            try process.run()
+        } catch {
+            logger.error("notify hook could not start: \(error)")
+            return
+        }
+        let started = Date()
+        while process.isRunning && Date().timeIntervalSince(started) < 30 { try? await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning {
+            process.terminate()
+            logger.error("notify hook ran longer than 30 s and was stopped")
+        } else if process.terminationStatus != 0 {
+            logger.error("notify hook exited with \(process.terminationStatus)")
+        }
+    }
+}

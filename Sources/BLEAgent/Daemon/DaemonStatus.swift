@@ -1,0 +1,83 @@
+/// What `bleagent status` shows, as the daemon reports it over D-Bus (JSON). Counts and states only:
+/// no identifier, key or address.
+struct DaemonStatus: Codable, Sendable {
+    struct Consent: Codable, Sendable {
+        var accepted: Bool
+        var decidedAt: Int64?
+        enum CodingKeys: String, CodingKey {
+            case accepted
+            case decidedAt = "decided_at"
+        }
+    }
+
+    struct Radio: Codable, Sendable {
+        var adapter: String?
+        var powered: Bool
+        var advertising: Bool
+        var quietReason: String?
+        var rotationAgeSeconds: Double?
+        var txPower: Int
+        var txPowerSource: String
+        var advertisingInterval: String
+        var scanning: String
+        var lastScanAt: Double?
+        var scanWindows: Int
+        var lastError: String?
+        var platform: String
+
+        enum CodingKeys: String, CodingKey {
+            case adapter, powered, advertising, scanning, platform
+            case quietReason = "quiet_reason"
+            case rotationAgeSeconds = "rotation_age_seconds"
+            case txPower = "tx_power"
+            case txPowerSource = "tx_power_source"
+            case advertisingInterval = "advertising_interval"
+            case lastScanAt = "last_scan_at"
+            case scanWindows = "scan_windows"
+            case lastError = "last_error"
+        }
+    }
+
+    struct Downloads: Codable, Sendable {
+        var lastAt: Double?
+        var nextAt: Double?
+        var lastError: String?
+        var filesProcessed: Int
+        var sources: Int
+
+        enum CodingKeys: String, CodingKey {
+            case sources
+            case lastAt = "last_at"
+            case nextAt = "next_at"
+            case lastError = "last_error"
+            case filesProcessed = "files_processed"
+        }
+    }
+
+    var version: String
+    var now: Double
+    var consent: Consent
+    var radio: Radio?
+    var sightingsToday: Int
+    var droppedToday: Int
+    var downloads: Downloads
+    var contactDays: Int
+    var storeError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case version, now, consent, radio, downloads
+        case sightingsToday = "sightings_today"
+        case droppedToday = "dropped_today"
+        case contactDays = "contact_days"
+        case storeError = "store_error"
+    }
+}
+
+/// One row of `bleagent exposures`: a date, how many contacts, how many minutes. No time of day and
+/// nothing about the other person.
+struct ExposureEntry: Codable, Sendable, Equatable {
+    var date: String
+    var contacts: Int
+    var minutes: Int
+    var notified: Bool
+}

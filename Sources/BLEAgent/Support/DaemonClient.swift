@@ -1,0 +1,53 @@
+import BlueZ
+import Foundation
+
+/// The CLI's side of the daemon's D-Bus interface. `$BLEAGENT_BUS_ADDRESS` points it at another bus (tests).
+struct DaemonClient {
+    let connection: DBusConnection
+
+    enum Failure: Error {
+        /// No daemon owns org.bleagent.Agent.
+        case notRunning
+        case bus(DBusError)
+    }
+
+    static func connect() async throws(Failure) -> DaemonClient {
+        do {
+            if let address = ProcessInfo.processInfo.environment["BLEAGENT_BUS_ADDRESS"] {
+                return DaemonClient(connection: try await DBusConnection.connect(address: address))
+            }
+            return DaemonClient(connection: try await DBusConnection.system())
+        } catch {
+            throw .bus(error)
+        }
+    }
+
+    func call(_ member: String, _ arguments: [DBusValue] = [], timeout: Duration = .seconds(60)) async throws(Failure) -> [DBusValue] {
+        do {
+            return try await connection.call(DBusMethodCall(destination: AgentService.busName, path: AgentService.path,
+                                                            interface: AgentService.interface, member: member, arguments: arguments),
+                                             timeout: timeout)
+        } catch {
+            if error.name == DBusError.serviceUnknownName || error.name == "org.freedesktop.DBus.Error.NameHasNoOwner" { throw .notRunning }
+            throw .bus(error)
+        }
+    }
+
+    /// Calls a method returning JSON and decodes it.
+    func json<Value: Decodable>(_ member: String, as type: Value.Type) async throws(Failure) -> Value {
+        let reply = try await call(member)
+        guard let text = reply.first?.string, let value = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else {
+            throw .bus(DBusError(name: "org.bleagent.Error.Protocol", message: "the daemon answered \(member) with something unreadable"))
+        }
+        return value
+    }
+
+    static func explain(_ failure: Failure) -> String {
+        switch failure {
+        case .notRunning: "the bleagent daemon is not running (systemctl start bleagent)"
+        case .bus(let error) where error.name == "org.freedesktop.DBus.Error.AccessDenied":
+            "not allowed to ask the daemon that (run as root or as a member of the bleagent group)"
+        case .bus(let error): "the daemon: \(error)"
+        }
+    }
+}
