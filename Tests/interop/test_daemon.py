@@ -1,0 +1,221 @@
+"""The daemon end to end, without radios: a real dbus-daemon, a real HTTP key server on loopback in
+COCOA's list.json layout, sightings imported into the real contact store, and the systemd manager's
+side played by this test (NOTIFY_SOCKET, a journal socket). Radio behaviour is tested on the real
+stack (scripts/realstack-test.sh)."""
+import http.server
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import gaen_crypto
+import gaen_export
+from test_interop import BLEAGENT
+
+MESSAGE_ID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
+
+
+class Datagrams:
+    """A bound datagram socket collecting what is sent to it (journal entries, sd_notify states)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.messages = []
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                self.messages.append(self.sock.recv(65536).decode("utf-8", "replace"))
+            except socket.timeout:
+                pass
+            except OSError:
+                return
+
+    def close(self):
+        self.stop = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+class DaemonEndToEnd(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.dir = self._tmp.name
+        self.procs = []
+        bus_dir = os.path.join(self.dir, "bus")
+        os.makedirs(bus_dir)
+        conf = os.path.join(bus_dir, "bus.conf")
+        with open(conf, "w") as f:
+            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path={bus_dir}/socket</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
+</busconfig>""")
+        self.procs.append(subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for _ in range(100):
+            if os.path.exists(os.path.join(bus_dir, "socket")):
+                break
+            time.sleep(0.05)
+        self.bus = f"unix:path={bus_dir}/socket"
+        self.env = dict(os.environ, BLEAGENT_BUS_ADDRESS=self.bus, DBUS_SYSTEM_BUS_ADDRESS=self.bus)
+        # The key server.
+        self.www = os.path.join(self.dir, "www")
+        os.makedirs(os.path.join(self.www, "c19r", "440"))
+        handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=self.www, **k)
+        http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.server.shutdown()
+        self.server.server_close()
+        self._tmp.cleanup()
+
+    def cli(self, *args, check=True):
+        result = subprocess.run([BLEAGENT, *args], capture_output=True, text=True, env=self.env, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"bleagent {' '.join(args)} exited {result.returncode}: {result.stderr}")
+        return result
+
+    def start_daemon(self, config, journal, notify):
+        env = dict(self.env, BLEAGENT_JOURNAL_SOCKET=journal, NOTIFY_SOCKET=notify, WATCHDOG_USEC="1000000")
+        daemon = subprocess.Popen([BLEAGENT, "run", "--config", config, "--bus-address", self.bus], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(daemon)
+        return daemon
+
+    def wait_for(self, condition, seconds=60):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.3)
+        return condition()
+
+    def test_download_match_notify_once_restart_and_withdraw(self):
+        state = os.path.join(self.dir, "state")
+        rng = random.Random(7)
+        tek = bytes(rng.getrandbits(8) for _ in range(16))
+        now = int(time.time())
+        day = now // 86400
+        # 20 minutes, 2 hours ago (or early today), at 50 dB attenuation (TX 8 dBm, RSSI −42).
+        start = max(day * 86400 + 60, now - 7200)
+        lines = []
+        for scan in range(10):
+            t = start + scan * 120
+            r = gaen_crypto.rpi(tek, t // 600)
+            lines.append({"time": t, "rpi": r.hex(), "aem": gaen_crypto.aem(tek, r, bytes([0x40, 8, 0, 0])).hex(), "rssi": -42,
+                          "seconds_since_last_scan": 120})
+        with open(os.path.join(self.dir, "sightings.jsonl"), "w") as f:
+            f.write("\n".join(json.dumps(line) for line in lines) + "\n")
+        self.cli("consent", "--accept", "--yes", "--state-dir", state)
+        imported = json.loads(self.cli("store", "import", os.path.join(self.dir, "sightings.jsonl"), "--state-dir", state, "--json").stdout)
+        self.assertEqual(imported["stored"], 10)
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        with open(os.path.join(self.dir, "public.pem"), "wb") as f:
+            f.write(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        published = [{"key_data": tek.hex(), "rolling_start_interval_number": day * 144, "rolling_period": 144, "transmission_risk_level": 0}]
+        zipped = gaen_export.write_signed_zip({"start_timestamp": day * 86400, "end_timestamp": (day + 1) * 86400, "region": "440",
+                                              "batch_num": 1, "batch_size": 1}, published, [], key, "440", "v1")
+        with open(os.path.join(self.www, "c19r", "440", "1.zip"), "wb") as f:
+            f.write(zipped)
+        with open(os.path.join(self.www, "c19r", "440", "list.json"), "w") as f:
+            json.dump([{"region": 440, "url": f"{self.base}/c19r/440/1.zip", "created": now * 1000}], f)
+        hook_out = os.path.join(self.dir, "hook.txt")
+        config = os.path.join(self.dir, "bleagent.toml")
+        with open(config, "w") as f:
+            f.write(f"""[agent]
+state_directory = "{state}"
+[keys]
+download_interval_hours = 4
+[[keys.source]]
+name = "cocoa"
+base = "{self.base}"
+region = "440"
+[[keys.public_key]]
+id = "440"
+version = "v1"
+pem = "{self.dir}/public.pem"
+[notify]
+hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
+""")
+        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
+        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
+        try:
+            daemon = self.start_daemon(config, journal.path, notify.path)
+            self.assertTrue(self.wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
+            exposures = self.wait_for(lambda: json.loads(self.cli("exposures", "--json").stdout) or None)
+            today = time.strftime("%Y-%m-%d", time.gmtime(start))
+            self.assertEqual(exposures, [{"date": today, "contacts": 1, "minutes": 20, "notified": True}])
+            notices = lambda: [m for m in journal.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
+            self.assertTrue(self.wait_for(lambda: len(notices()) == 1, 10))
+            self.assertIn(f"BLEAGENT_DATE={today}", notices()[0])
+            self.assertTrue(self.wait_for(lambda: os.path.exists(hook_out), 10))
+            with open(hook_out) as f:
+                self.assertEqual(f.read().split(), [today, "20"])
+            status = json.loads(self.cli("status", "--json", check=False).stdout)
+            self.assertTrue(status["consent"]["accepted"])
+            self.assertEqual(status["downloads"]["files_processed"], 1)
+            self.assertEqual(status["contact_days"], 1)
+            self.assertTrue(self.wait_for(lambda: any("WATCHDOG=1" in m for m in notify.messages), 10), "no WATCHDOG=1")
+            self.assertTrue(any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in notify.messages))
+
+            # kill -9 and restart: nothing is notified twice, nothing is lost.
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait()
+            daemon = self.start_daemon(config, journal.path, notify.path)
+            self.assertTrue(self.wait_for(lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}").get("downloads", {}).get("last_at"), 30))
+            time.sleep(1)
+            self.assertEqual(len(notices()), 1, "notified the same day twice")
+            self.assertEqual(json.loads(self.cli("exposures", "--json").stdout)[0]["date"], today)
+
+            # Withdrawing consent wipes everything.
+            self.cli("consent", "--withdraw", "--yes")
+            self.assertEqual(json.loads(self.cli("exposures", "--json").stdout), [])
+            status = json.loads(self.cli("status", "--json", check=False).stdout)
+            self.assertFalse(status["consent"]["accepted"])
+            daemon.send_signal(signal.SIGTERM)
+            self.assertEqual(daemon.wait(timeout=30), 0)
+        finally:
+            journal.close()
+            notify.close()
+
+    def test_bad_configuration_names_the_key_and_does_not_start(self):
+        config = os.path.join(self.dir, "bad.toml")
+        with open(config, "w") as f:
+            f.write("[radio]\nscan_window_seconds = \"long\"\n")
+        result = subprocess.run([BLEAGENT, "run", "--config", config, "--bus-address", self.bus], capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 78)
+        self.assertIn("[radio] scan_window_seconds", result.stderr)
+
+    def test_status_without_a_daemon(self):
+        result = self.cli("status", "--state-dir", os.path.join(self.dir, "none"), check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("not running", result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
