@@ -1,0 +1,49 @@
+"""The systemd and D-Bus files in systemd/: the unit's hardening (systemd-analyze security, offline),
+its syntax, the sysusers entry and the bus policy."""
+import os
+import re
+import shutil
+import subprocess
+import unittest
+import xml.etree.ElementTree as ET
+
+SYSTEMD = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "systemd"))
+
+
+@unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze is not installed")
+class SystemdFiles(unittest.TestCase):
+    def test_exposure_is_at_most_two(self):
+        result = subprocess.run(["systemd-analyze", "security", "--offline=true", os.path.join(SYSTEMD, "bleagent.service")],
+                                capture_output=True, text=True)
+        match = re.search(r"Overall exposure level for bleagent\.service: ([0-9.]+)", result.stdout)
+        self.assertIsNotNone(match, result.stdout + result.stderr)
+        exposure = float(match.group(1))
+        print(f"\n    systemd-analyze security --offline=true systemd/bleagent.service: exposure {exposure}", flush=True)
+        self.assertLessEqual(exposure, 2.0)
+
+    def test_unit_is_valid(self):
+        result = subprocess.run(["systemd-analyze", "verify", os.path.join(SYSTEMD, "bleagent.service")], capture_output=True, text=True)
+        problems = [line for line in (result.stdout + result.stderr).splitlines()
+                    if line.strip() and "is not executable" not in line and "No such file" not in line]
+        self.assertEqual(problems, [])
+        with open(os.path.join(SYSTEMD, "bleagent.service")) as f:
+            unit = f.read()
+        for line in ("Type=notify", "WatchdogSec=", "StateDirectory=bleagent", "User=bleagent"):
+            self.assertIn(line, unit)
+
+    def test_sysusers_entry(self):
+        result = subprocess.run(["systemd-sysusers", "--dry-run", os.path.join(SYSTEMD, "bleagent.sysusers")], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("Failed", result.stdout + result.stderr)
+
+    def test_bus_policy_is_well_formed(self):
+        tree = ET.parse(os.path.join(SYSTEMD, "org.bleagent.Agent.conf"))
+        owners = [allow.get("own") for allow in tree.iter("allow") if allow.get("own")]
+        self.assertIn("org.bleagent.Agent", owners)
+        default = [p for p in tree.iter("policy") if p.get("context") == "default"][0]
+        members = {a.get("send_member") for a in default.iter("allow") if a.get("send_member")}
+        self.assertEqual(members, {"GetStatus", "GetExposures"})
+
+
+if __name__ == "__main__":
+    unittest.main()
