@@ -12,7 +12,7 @@ struct BLEAgentCommand: AsyncParsableCommand {
         64 bad usage, 65 malformed input data, 66 input file missing or unreadable.
         """,
         version: BLEAgentVersion.current,
-        subcommands: [RunCommand.self, StatusCommand.self, ExposuresCommand.self, ConsentCommand.self, CryptoCommand.self, KeysCommand.self, MatchCommand.self, StoreCommand.self, ForgetCommand.self, RadioCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, ExposuresCommand.self, ConsentCommand.self, GuidanceCommand.self, NotifyCommand.self, CryptoCommand.self, KeysCommand.self, MatchCommand.self, StoreCommand.self, ForgetCommand.self, RadioCommand.self]
     )
 }
 

@@ -167,7 +167,9 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         try:
             daemon = self.start_daemon(config, journal.path, notify.path)
             self.assertTrue(self.wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
-            exposures = self.wait_for(lambda: json.loads(self.cli("exposures", "--json").stdout) or None)
+            # A contact day is stored before its notice goes out and marked notified after: wait for the mark.
+            listed = lambda: json.loads(self.cli("exposures", "--json").stdout)
+            exposures = self.wait_for(lambda: (lambda e: e if e and all(x["notified"] for x in e) else None)(listed()))
             today = time.strftime("%Y-%m-%d", time.gmtime(start))
             self.assertEqual(exposures, [{"date": today, "contacts": 1, "minutes": 20, "notified": True}])
             notices = lambda: [m for m in journal.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
@@ -215,6 +217,61 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         result = self.cli("status", "--state-dir", os.path.join(self.dir, "none"), check=False)
         self.assertEqual(result.returncode, 1)
         self.assertIn("not running", result.stdout)
+
+
+class DesktopCompanion(unittest.TestCase):
+    """`bleagent notify --follow` turns the daemon's ContactDay signal into a desktop notification."""
+
+    def bus(self, directory):
+        os.makedirs(directory)
+        conf = os.path.join(directory, "bus.conf")
+        with open(conf, "w") as f:
+            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:path={directory}/socket</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
+</busconfig>""")
+        self.procs.append(subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for _ in range(100):
+            if os.path.exists(os.path.join(directory, "socket")):
+                break
+            time.sleep(0.05)
+        return f"unix:path={directory}/socket"
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self._tmp.cleanup()
+
+    def test_contact_day_becomes_a_desktop_notification(self):
+        system = self.bus(os.path.join(self._tmp.name, "system"))
+        session = self.bus(os.path.join(self._tmp.name, "session"))
+        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session)
+        helper = os.path.join(os.path.dirname(__file__), "helpers", "notifications.py")
+        out = os.path.join(self._tmp.name, "notified.jsonl")
+        server = subprocess.Popen(["/usr/bin/python3", helper, "server", out], env=env, stdout=subprocess.PIPE, text=True)
+        self.procs.append(server)
+        self.assertEqual(server.stdout.readline().strip(), "ready")
+        companion = subprocess.Popen([BLEAGENT, "notify", "--follow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(companion)
+        self.assertIn("Listening", companion.stdout.readline())
+        subprocess.run(["/usr/bin/python3", helper, "emit", "2026-11-20", "2", "21"], env=env, check=True, timeout=30)
+        deadline = time.time() + 10
+        while time.time() < deadline and not os.path.exists(out):
+            time.sleep(0.1)
+        with open(out) as f:
+            calls = [json.loads(line) for line in f]
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(calls[0]["app"], "bleagent")
+        self.assertIn("2026-11-20", calls[0]["body"])
+        self.assertIn("21 minutes", calls[0]["body"])
 
 
 if __name__ == "__main__":

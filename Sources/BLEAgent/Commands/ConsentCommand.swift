@@ -50,7 +50,7 @@ struct ConsentCommand: AsyncParsableCommand {
             Output.line()
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else { throw CLIError(.failure, "not asking for confirmation without a terminal: add --yes") }
-                print(accept ? "Type \"yes\" to agree: " : "Type \"yes\" to withdraw and delete every record: ", terminator: "")
+                Output.prompt(accept ? "Type \"yes\" to agree: " : "Type \"yes\" to withdraw and delete every record: ")
                 guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                     Output.line("Nothing changed.")
                     throw ExitCode(1)

@@ -30,7 +30,7 @@ struct ForgetCommand: AsyncParsableCommand {
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw CLIError(.failure, "not asking for confirmation without a terminal: run `bleagent forget --yes`")
                 }
-                print("This deletes every record in \(directory.path) unrecoverably. Type \"yes\" to continue: ", terminator: "")
+                Output.prompt("This deletes every record in \(directory.path) unrecoverably. Type \"yes\" to continue: ")
                 guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                     Output.line("Nothing was deleted.")
                     throw ExitCode(1)

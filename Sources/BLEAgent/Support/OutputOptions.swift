@@ -16,8 +16,15 @@ enum Output {
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 
+    /// One line, written at once (not through stdio's buffer): a follower such as `notify --follow`
+    /// or `journalctl` sees it when it happens, and lines never reorder against `json`.
     static func line(_ text: String = "") {
-        print(text)
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// A question without a line end, shown before the answer is read.
+    static func prompt(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     /// Left-aligned columns separated by two spaces.
@@ -29,7 +36,7 @@ enum Output {
             let cells = row.enumerated().map { column, cell in
                 column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }
-            print(cells.joined(separator: "  "))
+            line(cells.joined(separator: "  "))
         }
     }
 }

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+
+/// `bleagent guidance`: what to do after a contact, and whom to ask, per prefecture.
+struct GuidanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "guidance",
+        abstract: "What to do after a contact: COCOA's questions, the advice, and the consultation contact of a prefecture.",
+        discussion: """
+        Answer the questions with --symptoms and --close-contact to get one piece of advice; without them
+        all branches are shown. The data file (default /usr/local/share/bleagent/guidance.json, or
+        [guidance] file in the configuration, or --file) is meant to be edited: fill in your
+        prefecture's consultation centre from its official website.
+        """
+    )
+
+    @Option(help: "Prefecture, in English or Japanese (Tokyo, 東京都).")
+    var prefecture: String?
+
+    @Option(help: ArgumentHelp("Do you have symptoms? yes or no.", valueName: "yes|no"))
+    var symptoms: String?
+
+    @Option(help: ArgumentHelp("Has someone close to you been infected or have symptoms? yes or no.", valueName: "yes|no"))
+    var closeContact: String?
+
+    @Option(help: ArgumentHelp("Guidance data file.", valueName: "PATH"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("Configuration file, for its [guidance] file.", valueName: "PATH"))
+    var config: String?
+
+    @OptionGroup var output: OutputOptions
+
+    struct Guidance: Codable {
+        struct Question: Codable { var id: String; var text: String }
+        struct Prefecture: Codable {
+            var name: String
+            var nameJa: String
+            var contact: String?
+            var phone: String?
+            var url: String?
+            enum CodingKeys: String, CodingKey { case name, contact, phone, url; case nameJa = "name_ja" }
+        }
+        var source: String
+        var date: String
+        var note: String?
+        var questions: [Question]
+        var advice: [String: String]
+        var prefectures: [Prefecture]
+    }
+
+    func validate() throws {
+        for (name, value) in [("--symptoms", symptoms), ("--close-contact", closeContact)] {
+            if let value, !["yes", "no"].contains(value.lowercased()) { throw ValidationError("\(name) takes yes or no") }
+        }
+    }
+
+    static func defaultFile() -> String {
+        let candidates = ["/usr/local/share/bleagent/guidance.json", "/usr/share/bleagent/guidance.json",
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("guidance.json").path]
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[0]
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let configured = try? AgentConfiguration.load(path: config).guidanceFile
+            let path = file ?? configured ?? Self.defaultFile()
+            let guidance: Guidance
+            do {
+                guidance = try JSONDecoder().decode(Guidance.self, from: try InputFiles.data(path, what: "guidance file"))
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError(.dataError, "\(path): \(JSONErrors.describe(error))")
+            }
+            var chosen: Guidance.Prefecture?
+            if let prefecture {
+                chosen = guidance.prefectures.first { $0.name.lowercased() == prefecture.lowercased() || $0.nameJa == prefecture
+                    || $0.nameJa.dropLast() == prefecture[...] }
+                guard chosen != nil else { throw CLIError(.dataError, "unknown prefecture \"\(prefecture)\" (in English or Japanese, e.g. Tokyo or 東京都)") }
+            }
+            let key: String? = switch (symptoms?.lowercased(), closeContact?.lowercased()) {
+            case ("yes", _): "symptoms"
+            case ("no", "yes"): "close_contact"
+            case ("no", "no"): "neither"
+            default: nil
+            }
+            if output.json {
+                struct Answer: Encodable { var advice: [String: String]; var prefecture: Guidance.Prefecture?; var source: String; var date: String }
+                try Output.json(Answer(advice: key.map { [$0: guidance.advice[$0] ?? ""] } ?? guidance.advice, prefecture: chosen,
+                                       source: guidance.source, date: guidance.date))
+                return
+            }
+            if let key {
+                Output.line(guidance.advice[key] ?? "")
+            } else {
+                for question in guidance.questions { Output.line("• \(question.text)") }
+                Output.line()
+                Output.line("If you have symptoms: \(guidance.advice["symptoms"] ?? "")")
+                Output.line("If not, but someone close was infected or has symptoms: \(guidance.advice["close_contact"] ?? "")")
+                Output.line("Otherwise: \(guidance.advice["neither"] ?? "")")
+            }
+            if let chosen {
+                Output.line()
+                let contact = [chosen.contact, chosen.phone, chosen.url].compactMap { $0 }.joined(separator: ", ")
+                Output.line("\(chosen.name) (\(chosen.nameJa)): \(contact.isEmpty ? "no consultation contact recorded in \(path) — see the prefecture's official website for its consultation centre (受診・相談センター)" : contact)")
+            }
+            Output.line()
+            Output.line("Source: \(guidance.source) (\(guidance.date)).")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import BlueZ
+import Foundation
+
+/// `bleagent notify --follow`: the desktop side of contact notices. A system service cannot reach a
+/// user's session bus, so this per-user companion (systemd/bleagent-notify.service, a user unit)
+/// listens for the daemon's ContactDay signal on the system bus and shows a desktop notification.
+struct NotifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notify",
+        abstract: "Show the daemon's contact notices as desktop notifications (run in your session).",
+        discussion: "Needs a session bus with a notification server (GNOME, KDE, XFCE, dunst…); without one the notices are printed."
+    )
+
+    @Flag(help: "Keep running and show every notice as it comes.")
+    var follow = false
+
+    func validate() throws {
+        guard follow else { throw ValidationError("use --follow (the companion runs until stopped)") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let system: DaemonClient
+            do throws(DaemonClient.Failure) { system = try await DaemonClient.connect() } catch { throw CLIError(.failure, DaemonClient.explain(error)) }
+            let session: DBusConnection? = await {
+                guard let address = ProcessInfo.processInfo.environment["DBUS_SESSION_BUS_ADDRESS"] else { return nil }
+                return try? await DBusConnection.connect(address: address)
+            }()
+            let stream: AsyncStream<DBusMessage>
+            do throws(DBusError) {
+                stream = try await system.connection.signals(matching: DBusMatchRule(sender: AgentService.busName, interface: AgentService.interface,
+                                                                                     member: "ContactDay", path: AgentService.path))
+            } catch {
+                throw CLIError(.failure, "cannot listen to the daemon: \(error)")
+            }
+            Output.line("Listening for contact notices\(session == nil ? " (no session bus: printing them)" : "").")
+            for await signal in stream {
+                guard let date = signal.arguments.first?.string else { continue }
+                let contacts = signal.arguments.count > 1 ? signal.arguments[1].integer ?? 0 : 0
+                let minutes = signal.arguments.count > 2 ? signal.arguments[2].integer ?? 0 : 0
+                let summary = "Possible contact with a person who tested positive"
+                let body = "On \(date): \(contacts) contact\(contacts == 1 ? "" : "s"), \(minutes) minutes. Run `bleagent guidance` for what to do."
+                if let session {
+                    _ = try? await session.call(DBusMethodCall(destination: "org.freedesktop.Notifications", path: "/org/freedesktop/Notifications",
+                                                               interface: "org.freedesktop.Notifications", member: "Notify", arguments: [
+                                                                .string("bleagent"), .uint32(0), .string("dialog-warning"), .string(summary), .string(body),
+                                                                .strings([]), .properties(["urgency": .byte(2)]), .int32(0),
+                                                               ]))
+                }
+                Output.line("\(summary). \(body)")
+            }
+        }
+    }
+}
