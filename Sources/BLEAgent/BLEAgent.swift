@@ -9,10 +9,11 @@ struct BLEAgentCommand: AsyncParsableCommand {
         discussion: """
         Every verb prints for people by default and JSON with --json.
         Exit codes: 0 success, 1 failure, 3 a signature did not verify or a file was refused,
-        64 bad usage, 65 malformed input data, 66 input file missing or unreadable.
+        64 bad usage, 65 malformed input data, 66 input file missing or unreadable,
+        69 the daemon is not running (verbs that need it), 78 bad configuration (run).
         """,
         version: BLEAgentVersion.current,
-        subcommands: [RunCommand.self, StatusCommand.self, ExposuresCommand.self, ConsentCommand.self, GuidanceCommand.self, NotifyCommand.self, CryptoCommand.self, KeysCommand.self, MatchCommand.self, StoreCommand.self, ForgetCommand.self, RadioCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, ExposuresCommand.self, DownloadCommand.self, ConsentCommand.self, GuidanceCommand.self, NotifyCommand.self, CryptoCommand.self, KeysCommand.self, MatchCommand.self, StoreCommand.self, ForgetCommand.self, RadioCommand.self]
     )
 }
 

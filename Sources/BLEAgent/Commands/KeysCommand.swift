@@ -4,7 +4,7 @@ import ArgumentParser
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Read, verify and write diagnosis-key export files.",
-        subcommands: [KeysInspectCommand.self, KeysExportCommand.self]
+        abstract: "Read, verify and write diagnosis-key export files; show this device's own keys.",
+        subcommands: [KeysInspectCommand.self, KeysExportCommand.self, KeysOwnCommand.self]
     )
 }

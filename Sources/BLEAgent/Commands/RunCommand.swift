@@ -25,6 +25,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("D-Bus address to use instead of the system bus (tests).", valueName: "ADDRESS"))
     var busAddress: String?
 
+    @Option(help: ArgumentHelp("""
+        Serve org.bleagent.Agent1 on this bus instead (bluetoothd is still reached on the system bus or --bus-address): \
+        several agents on one machine, as in `bleagent demo`. The CLI finds it through $BLEAGENT_BUS_ADDRESS.
+        """, valueName: "ADDRESS"))
+    var serviceBusAddress: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label) }
         let logger = Logger(label: "bleagent")
@@ -43,8 +49,17 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("bleagent: \(BlueZAdapters.explain(error))\n".utf8))
             throw ExitCode(1)
         }
+        let serviceBus: DBusConnection
+        if let serviceBusAddress {
+            do throws(DBusError) { serviceBus = try await DBusConnection.connect(address: serviceBusAddress) } catch {
+                FileHandle.standardError.write(Data("bleagent: cannot connect to the service bus \(serviceBusAddress): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        } else {
+            serviceBus = bus
+        }
         do {
-            let reply = try await bus.call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+            let reply = try await serviceBus.call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
                                                           member: "RequestName", arguments: [.string(AgentService.busName), .uint32(4)]))
             guard reply.first?.integer == 1 else {
                 FileHandle.standardError.write(Data("bleagent: another bleagent daemon already runs (\(AgentService.busName) is taken)\n".utf8))
@@ -54,9 +69,16 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("bleagent: cannot own \(AgentService.busName) on the bus: \(error) (is systemd/org.bleagent.Agent.conf installed in /etc/dbus-1/system.d?)\n".utf8))
             throw ExitCode(1)
         }
-        if let adapters = try? await BlueZAdapters.list(bus), adapters.isEmpty {
-            logger.warning("no Bluetooth adapter: nothing can be advertised or scanned until one appears. To see the whole story on virtual radios, run `bleagent demo`.")
-            FileHandle.standardError.write(Data("bleagent: no Bluetooth adapter on this machine; waiting for one. Try `bleagent demo` to see it work on virtual radios.\n".utf8))
+        // A newcomer without a radio learns at once why nothing happens, and where to see it work.
+        let noRadio: String?
+        do throws(DBusError) {
+            noRadio = try await BlueZAdapters.list(bus).isEmpty ? "no Bluetooth adapter on this machine" : nil
+        } catch {
+            noRadio = BlueZAdapters.explain(error)
+        }
+        if let noRadio {
+            logger.warning("\(noRadio): nothing is advertised or scanned until an adapter appears. To see the whole story on virtual radios, run `bleagent demo`.")
+            FileHandle.standardError.write(Data("bleagent: \(noRadio); waiting for an adapter. Try `bleagent demo` to see it work on virtual radios.\n".utf8))
         }
         let store: ContactStore
         do {
@@ -69,10 +91,10 @@ struct RunCommand: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let daemon = AgentDaemon(configuration: configuration, store: store, bus: bus, httpClient: http, logger: logger)
         await daemon.setSignalEmitter { day in
-            try? bus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
+            try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
                                 arguments: [.string(day.day.iso8601), .uint32(UInt32(day.windows)), .uint32(UInt32(day.seconds / 60))])
         }
-        try bus.export(AgentService(daemon: daemon), at: AgentService.path)
+        try serviceBus.export(AgentService(daemon: daemon), at: AgentService.path)
         notifier.notify("READY=1\nSTATUS=running")
         logger.info("bleagent \(BLEAgentVersion.current) running; state in \(configuration.storeDirectory.path)")
         let group = ServiceGroup(configuration: .init(services: [
@@ -82,6 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         notifier.notify("STOPPING=1")
         try? await http.shutdown()
         bus.close()
+        if serviceBusAddress != nil { serviceBus.close() }
     }
 }
 

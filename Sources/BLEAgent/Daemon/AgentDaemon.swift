@@ -303,6 +303,17 @@ actor AgentDaemon {
         return newDays
     }
 
+    // MARK: - Own keys
+
+    /// The keys this device has put on air (started at or before now), oldest first: what a
+    /// positive registration shares, after the onset rule picks the days.
+    func diagnosisKeys() async throws(StoreError) -> [TemporaryExposureKey] {
+        let moment = now
+        return try await store.ownKeys(now: Int64(moment))
+            .filter { Double($0.rollingStartIntervalNumber.rawValue) * 600 <= moment }
+            .sorted { $0.rollingStartIntervalNumber.rawValue < $1.rollingStartIntervalNumber.rawValue }
+    }
+
     // MARK: - Status
 
     func status() async -> DaemonStatus {

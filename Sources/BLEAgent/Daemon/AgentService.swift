@@ -25,6 +25,17 @@ final class AgentService: DBusExportedObject {
                     do throws(StoreError) { sink.send(.values([.string(Self.json(try await daemon.exposures()))])) } catch { sink.send(.error(Self.error(error))) }
                 }
             }
+        case (Self.interface, "GetOwnKeys"):
+            // The bus policy lets only root ask: these keys are what a positive registration shares.
+            return .later { sink in
+                Task {
+                    do throws(StoreError) {
+                        sink.send(.values([.string(Self.json(try await daemon.diagnosisKeys().map { KeyJSON($0, revised: false) }))]))
+                    } catch {
+                        sink.send(.error(Self.error(error)))
+                    }
+                }
+            }
         case (Self.interface, "AcceptConsent"):
             guard let terms = call.arguments.first?.string else {
                 return .error(DBusError(name: DBusError.invalidArgsName, message: "AcceptConsent takes the terms version (s)"))
@@ -64,6 +75,7 @@ final class AgentService: DBusExportedObject {
         <node><interface name="org.bleagent.Agent1">
         <method name="GetStatus"><arg name="status_json" type="s" direction="out"/></method>
         <method name="GetExposures"><arg name="exposures_json" type="s" direction="out"/></method>
+        <method name="GetOwnKeys"><arg name="keys_json" type="s" direction="out"/></method>
         <method name="AcceptConsent"><arg name="terms_version" type="s" direction="in"/></method>
         <method name="WithdrawConsent"/>
         <method name="Forget"/>

@@ -12,6 +12,8 @@ struct CLIError: Error, CustomStringConvertible {
         case dataError
         /// 66 (EX_NOINPUT): an input file is missing or unreadable.
         case noInput
+        /// 69 (EX_UNAVAILABLE): the daemon (or another service needed) is not running.
+        case unavailable
     }
 
     var kind: Kind
@@ -30,6 +32,7 @@ struct CLIError: Error, CustomStringConvertible {
         case .refused: ExitCode(3)
         case .dataError: ExitCode(65)
         case .noInput: ExitCode(66)
+        case .unavailable: ExitCode(69)
         }
     }
 }

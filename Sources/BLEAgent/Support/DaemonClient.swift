@@ -18,6 +18,8 @@ struct DaemonClient {
             }
             return DaemonClient(connection: try await DBusConnection.system())
         } catch {
+            // No bus to reach means no daemon on it either: verbs that can read the store do so.
+            if ["org.freedesktop.DBus.Error.FileNotFound", "org.freedesktop.DBus.Error.NoServer"].contains(error.name) { throw .notRunning }
             throw .bus(error)
         }
     }

@@ -1,0 +1,58 @@
+import ArgumentParser
+import BlueZ
+import Foundation
+
+/// `bleagent download`: ask the daemon to fetch new positive keys now and match them (it otherwise
+/// does so every few hours).
+struct DownloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "download",
+        abstract: "Download new positive keys now and check them against your contacts.",
+        discussion: """
+        The daemon does this on its own every download_interval_hours; this asks it to do it at once.
+        Exit codes: 0 done, 1 a source or the check failed (the message says which), 69 the daemon is not running.
+        """
+    )
+
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Codable {
+        var files: Int
+        var matchedKeys: Int
+        var newContactDays: [String]
+        var errors: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case files, errors
+            case matchedKeys = "matched_keys"
+            case newContactDays = "new_contact_days"
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let reply: [DBusValue]
+            do throws(DaemonClient.Failure) {
+                reply = try await DaemonClient.connect().call("DownloadNow", timeout: .seconds(600))
+            } catch {
+                if case .notRunning = error { throw CLIError(.unavailable, DaemonClient.explain(error)) }
+                throw CLIError(.failure, DaemonClient.explain(error))
+            }
+            guard let text = reply.first?.string, let report = try? JSONDecoder().decode(Report.self, from: Data(text.utf8)) else {
+                throw CLIError(.failure, "the daemon answered with something unreadable")
+            }
+            if output.json {
+                try Output.json(report)
+            } else {
+                Output.line("\(report.files) new key file\(report.files == 1 ? "" : "s"), \(report.matchedKeys) key\(report.matchedKeys == 1 ? "" : "s") matched.")
+                if report.newContactDays.isEmpty {
+                    Output.line("No new contact day.")
+                } else {
+                    Output.line("New contact day\(report.newContactDays.count == 1 ? "" : "s"): \(report.newContactDays.joined(separator: ", ")). See `bleagent exposures` and `bleagent guidance`.")
+                }
+                for error in report.errors { FileHandle.standardError.write(Data("bleagent: \(error)\n".utf8)) }
+            }
+            if !report.errors.isEmpty { throw ExitCode(1) }
+        }
+    }
+}

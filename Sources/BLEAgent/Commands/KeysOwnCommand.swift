@@ -1,0 +1,53 @@
+import ArgumentParser
+import ContactStore
+import ExposureNotification
+import Foundation
+
+/// `bleagent keys own`: this device's daily keys that have been on air. What a positive registration
+/// would share (before the onset rule picks days); `--json` is the format `keys export --keys` reads.
+struct KeysOwnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "own",
+        abstract: "Show this device's own daily keys (what a positive registration would share).",
+        discussion: """
+        Without --json only the days are shown. With --json the keys themselves are printed, in the
+        format `bleagent keys export --keys` reads: treat that output like a password, it lets anyone
+        recognise every identifier this device sent. Asks the running daemon (root only, by the bus
+        policy); when it is down, reads the store (needs its key).
+        """
+    )
+
+    @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            var keys: [KeyJSON]
+            do throws(DaemonClient.Failure) {
+                keys = try await DaemonClient.connect().json("GetOwnKeys", as: [KeyJSON].self)
+            } catch {
+                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+                do throws(StoreError) {
+                    let now = Int64(Date().timeIntervalSince1970)
+                    let store = try await ContactStore.open(state.directory, now: now)
+                    keys = try await store.ownKeys(now: now)
+                        .filter { Int64($0.rollingStartIntervalNumber.rawValue) * 600 <= now }
+                        .sorted { $0.rollingStartIntervalNumber.rawValue < $1.rollingStartIntervalNumber.rawValue }
+                        .map { KeyJSON($0, revised: false) }
+                } catch {
+                    throw error.cliError
+                }
+            }
+            if output.json { try Output.json(keys); return }
+            guard !keys.isEmpty else {
+                Output.line("No keys yet: keys are made once consent is given (`bleagent consent --accept`).")
+                return
+            }
+            Output.table([["DAY (UTC)", "FIRST INTERVAL", "INTERVALS"]] + keys.map { key in
+                [ENIntervalNumber(rawValue: key.rollingStartIntervalNumber).day.iso8601, "\(key.rollingStartIntervalNumber)", "\(key.rollingPeriod ?? 144)"]
+            })
+            Output.line()
+            Output.line("\(keys.count) day\(keys.count == 1 ? "" : "s") of keys. The key data is printed only with --json.")
+        }
+    }
+}
