@@ -6,6 +6,9 @@
 #          SCAN_REQ addresses, bluetoothd killed and restarted
 #   power  the same radios without strict random-address checks (bumble would keep a legacy advert on
 #          air while off): adapters powered off and on
+#   story  three `bleagent run` daemons meet; A's keys are signed and served over HTTP; B downloads,
+#          matches and is notified once; C (3 minutes near, then −90 dBm) is not (what `bleagent demo` shows)
+# REALSTACK_ONLY="story" runs only the named boots.
 # Usage: scripts/realstack-test.sh BLEAGENT_BINARY
 # Skips (exit 0, with a message) only where this machine cannot run QEMU.
 set -euo pipefail
@@ -25,14 +28,18 @@ if ! command -v qemu-system-x86_64 >/dev/null || [ "$(uname -m)" != x86_64 ]; th
 fi
 
 failed=0
-run() {  # run NAME RADIO-CONFIG
+run() {  # run NAME RADIO-CONFIG [SCRIPT ARGS…] (default: radio_scenarios.py NAME)
   local name=$1 config=$2 dir="$work/$1"
+  if [ -n "${REALSTACK_ONLY:-}" ] && [[ " $REALSTACK_ONLY " != *" $name "* ]]; then return; fi
+  shift 2
+  local command=("$@")
+  [ ${#command[@]} -gt 0 ] || command=("$harness/scenarios/radio_scenarios.py" "$name")
   rm -rf "$dir"; mkdir -p "$dir"
   cp "$binary" "$dir/bleagent"
   echo "$config" > "$dir/radio-config.json"
   local started=$(date +%s) rc=0
-  bash "$harness/run-vm.sh" --radios 3 --share "$dir" --keep-radio-state --timeout 360 -- \
-    python3 "$harness/scenarios/radio_scenarios.py" "$name" > "$dir/output.txt" 2>&1 || rc=$?
+  bash "$harness/run-vm.sh" --radios 3 --share "$dir" --keep-radio-state --timeout 480 -- \
+    python3 "${command[@]}" > "$dir/output.txt" 2>&1 || rc=$?
   grep -E "^(PASS|FAIL) |checks passed|run-vm:" "$dir/output.txt" | sed 's/^/    /'
   echo "    ($name: $(( $(date +%s) - started )) s, exit $rc; logs in $dir)"
   if [ "$rc" -eq 125 ] && grep -q "VM FAILED" "$dir/output.txt" && [ "$name" = main ] && ! grep -q "ready" "$dir/.realstack/status" 2>/dev/null; then
@@ -42,4 +49,5 @@ run() {  # run NAME RADIO-CONFIG
 }
 run main '{"legacy": ["hci0"], "strict_random_address": true}'
 run power '{"legacy": ["hci0"], "strict_random_address": false}'
+run story '{"legacy": ["hci0"], "strict_random_address": true}' "$harness/scenarios/story.py"
 exit $failed

@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""The whole story on virtual radios: three `bleagent run` daemons meet, one tests positive, the
+others download, match and are notified (or not). Run in the guest by `bleagent demo` (narrated) and
+by scripts/realstack-test.sh (checked).
+
+    story.py            narrate and check; writes verdict-story.json in the share; exit 0 only if
+                        every check passed
+    STORY_SOAK=600      afterwards keep the three daemons running idle that many seconds at real
+                        speed and report their CPU and memory (a benchmark: resources-story.json)
+
+Lines starting with "» " are the narration `bleagent demo` shows; PASS/FAIL lines are checks.
+
+The people: A (hci0, a legacy-only controller like a Raspberry Pi's) and B (hci1) sit together for
+25 minutes at −55 dBm. C (hci2) passes A and B for 3 minutes at −55 dBm, then stays across the room at
+−90 dBm. A tests positive; A's keys are signed into a key file and published in COCOA's list.json
+layout by a real HTTP server on the guest's loopback. B must see one contact day, C none.
+The daemons run on an accelerated clock ([agent] clock = "speed=30,origin=T": 25 minutes pass in
+50 s), the same code as production with time read from the configured clock.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import radios
+
+SHARE = os.environ.get("RS_SHARE", os.getcwd())
+BLEAGENT = os.path.join(SHARE, "bleagent")
+SPEED = 30.0
+MEETING_MINUTES = 25           # simulated
+PASS_BY_MINUTES = 3            # simulated: C near A and B
+PORT = 8440
+MESSAGE_ID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
+PEOPLE = {"A": "hci0", "B": "hci1", "C": "hci2"}
+WORK = "/tmp/story"            # SQLite in WAL mode needs a real file system: not the 9p share
+
+checks = []
+
+
+def say(text):
+    print("» " + text, flush=True)
+
+
+def check(name, ok, detail):
+    checks.append({"check": name, "pass": bool(ok), "detail": detail})
+    print(("PASS " if ok else "FAIL ") + name + ": " + detail, flush=True)
+
+
+class Journal:
+    """A stand-in for journald's socket: keeps every datagram."""
+
+    def __init__(self, path):
+        self.path = path
+        self.messages = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            data = self.sock.recv(65536)
+            self.messages.append(data.decode(errors="replace"))
+
+    def notices(self):
+        return [m for m in self.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
+
+
+class Person:
+    def __init__(self, name, adapter, origin):
+        self.name, self.adapter = name, adapter
+        self.dir = os.path.join(WORK, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.bus_path = os.path.join(self.dir, "bus.socket")
+        self.bus = subprocess.Popen(["dbus-daemon", "--session", f"--address=unix:path={self.bus_path}", "--nofork", "--nopidfile"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.env = dict(os.environ, BLEAGENT_BUS_ADDRESS=f"unix:path={self.bus_path}",
+                        BLEAGENT_JOURNAL_SOCKET=os.path.join(self.dir, "journal.socket"))
+        self.journal = Journal(self.env["BLEAGENT_JOURNAL_SOCKET"])
+        self.hook_out = os.path.join(self.dir, "hook.txt")
+        self.config = os.path.join(self.dir, "bleagent.toml")
+        with open(self.config, "w") as f:
+            f.write(f"""[agent]
+state_directory = "{self.dir}/state"
+clock = "speed={SPEED},origin={origin}"
+[radio]
+adapter = "{adapter}"
+scan_window_seconds = 3
+scan_period_seconds = {int(6 * SPEED)}
+[keys]
+download_interval_hours = 4
+risk = "cocoa"
+[[keys.source]]
+name = "health-authority"
+base = "http://127.0.0.1:{PORT}"
+region = "440"
+[[keys.public_key]]
+id = "440"
+version = "v1"
+pem = "{WORK}/server/public.pem"
+[notify]
+hook = "echo $BLEAGENT_DATE $BLEAGENT_CONTACTS $BLEAGENT_MINUTES >> {self.hook_out}"
+""")
+        for _ in range(100):
+            if os.path.exists(self.bus_path):
+                break
+            time.sleep(0.05)
+        self.daemon = None
+
+    def cli(self, *args, check=True):
+        result = subprocess.run([BLEAGENT, *args], env=self.env, capture_output=True, text=True, timeout=300)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{self.name}: bleagent {' '.join(args)} exited {result.returncode}: {result.stderr.strip()}")
+        return result
+
+    def json(self, *args):
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def start(self):
+        self.cli("consent", "--accept", "--yes", "--state-dir", os.path.join(self.dir, "state"))
+        self.daemon = subprocess.Popen([BLEAGENT, "run", "--config", self.config, "--service-bus-address", f"unix:path={self.bus_path}"],
+                                       env=self.env, stdout=subprocess.DEVNULL,
+                                       stderr=open(os.path.join(SHARE, f"daemon-{self.name}.log"), "w"))
+
+    def running(self):
+        try:
+            return self.json("status")
+        except (RuntimeError, ValueError):
+            return None
+
+    def stop(self):
+        for process in (self.daemon, self.bus):
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def set_rssi(a, b, value):
+    radios.set_rssi(PEOPLE[a], PEOPLE[b], value)
+    radios.set_rssi(PEOPLE[b], PEOPLE[a], value)
+
+
+def wait_until(condition, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    return condition()
+
+
+def proc_figures(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    with open(f"/proc/{pid}/status") as f:
+        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return cpu, rss / 1024
+
+
+def main():
+    started = time.time()
+    os.makedirs(os.path.join(WORK, "server", "www", "c19r", "440"), exist_ok=True)
+    server_dir = os.path.join(WORK, "server")
+    # The health authority's signing key (ECDSA P-256), and an empty key list to start with.
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{server_dir}/private.pem"], check=True, capture_output=True)
+    subprocess.run(["openssl", "ec", "-in", f"{server_dir}/private.pem", "-pubout", "-out", f"{server_dir}/public.pem"], check=True, capture_output=True)
+    www = os.path.join(server_dir, "www")
+    with open(os.path.join(www, "c19r", "440", "list.json"), "w") as f:
+        f.write("[]")
+    http = subprocess.Popen([sys.executable, "-m", "http.server", str(PORT), "--bind", "127.0.0.1", "--directory", www],
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(SHARE, "http.log"), "w"))
+
+    origin = int(time.time())
+    say(f"Three people carry a Linux device running `bleagent run` (A on {PEOPLE['A']}, a legacy-only controller like a "
+        f"Raspberry Pi's; B on {PEOPLE['B']}; C on {PEOPLE['C']}). The clock runs {SPEED:.0f}× fast: a minute passes in 2 s.")
+    set_rssi("A", "B", -55)
+    set_rssi("A", "C", -55)
+    set_rssi("B", "C", -55)
+    people = {name: Person(name, adapter, origin) for name, adapter in PEOPLE.items()}
+    try:
+        for person in people.values():
+            person.start()
+        ready = {name: wait_until(person.running, 60) for name, person in people.items()}
+        check("every daemon answers on its D-Bus interface", all(ready.values()), ", ".join(f"{n}: {'up' if r else 'down'}" for n, r in ready.items()))
+        advertising = {name: wait_until(lambda p=person: (p.running() or {}).get("radio", {}).get("advertising"), 60)
+                       for name, person in people.items()}
+        check("every daemon advertises after consent", all(advertising.values()), json.dumps({n: bool(a) for n, a in advertising.items()}))
+        say(f"Consent given on all three; they advertise rotating identifiers and scan. A and B sit together "
+            f"(−55 dBm); C walks past them for {PASS_BY_MINUTES} minutes.")
+        meeting_start = time.time()
+        time.sleep(PASS_BY_MINUTES * 60 / SPEED)
+        set_rssi("A", "C", -90)
+        set_rssi("B", "C", -90)
+        say(f"C moves across the room (−90 dBm). A and B stay together for {MEETING_MINUTES} minutes in all.")
+        while time.time() < meeting_start + MEETING_MINUTES * 60 / SPEED:
+            time.sleep(10)
+            minutes = (time.time() - meeting_start) * SPEED / 60
+            seen = {name: (person.running() or {}).get("sightings_today", 0) for name, person in people.items()}
+            say(f"  {min(minutes, MEETING_MINUTES):4.1f} simulated minutes; sightings stored: " + ", ".join(f"{n} {s}" for n, s in seen.items()))
+        set_rssi("A", "B", -127)
+        set_rssi("A", "C", -127)
+        set_rssi("B", "C", -127)
+        say("Everyone goes home (out of range).")
+
+        # A tests positive: A's own keys are signed into a key file and published.
+        keys = people["A"].json("keys", "own")
+        check("A's daemon hands over its own keys", len(keys) >= 1 and all(len(k["key_data"]) == 32 for k in keys),
+              f"{len(keys)} day(s) of keys")
+        with open(os.path.join(server_dir, "keys.json"), "w") as f:
+            json.dump(keys, f)
+        zip_path = os.path.join(www, "c19r", "440", "1.zip")
+        exported = subprocess.run([BLEAGENT, "keys", "export", "--keys", os.path.join(server_dir, "keys.json"),
+                                   "--signing-key", f"{server_dir}/private.pem", "--key-id", "440", "--key-version", "v1",
+                                   "--region", "440", "--out", zip_path], capture_output=True, text=True)
+        check("A's keys are signed into a key file", exported.returncode == 0 and os.path.getsize(zip_path) > 0,
+              exported.stderr.strip()[-200:] or f"{os.path.getsize(zip_path)} bytes")
+        with open(os.path.join(www, "c19r", "440", "list.json"), "w") as f:
+            json.dump([{"region": 440, "url": f"http://127.0.0.1:{PORT}/c19r/440/1.zip", "created": int(time.time() * 1000)}], f)
+        say(f"A tests positive and shares {len(keys)} day(s) of keys; the health authority signs them and publishes "
+            f"c19r/440/list.json on its HTTP server.")
+
+        # Everyone downloads and matches now (the daemons would on their own within download_interval_hours).
+        reports = {}
+        for name in ("B", "C", "A"):
+            result = people[name].cli("download", "--json", check=False)
+            reports[name] = json.loads(result.stdout) if result.stdout.strip() else {"errors": [result.stderr.strip()]}
+            say(f"{name} downloads the key list: {reports[name].get('files', 0)} new file, "
+                f"{reports[name].get('matched_keys', 0)} key(s) matched, new contact days: {reports[name].get('new_contact_days') or 'none'}")
+        for name in ("A", "B", "C"):
+            check(f"{name} downloads and verifies the file without error", not reports[name].get("errors") and reports[name].get("files") == 1,
+                  json.dumps(reports[name]))
+
+        exposures = {name: people[name].json("exposures") for name in people}
+        b = exposures["B"]
+        check("B: one contact day of about 25 minutes", len(b) == 1 and b[0]["contacts"] >= 1 and 15 <= b[0]["minutes"] <= 35,
+              json.dumps(b))
+        check("C (3 minutes near, then −90 dBm): no contact day", exposures["C"] == [], json.dumps(exposures["C"]))
+        check("A (whose own keys these are): no contact day", exposures["A"] == [], json.dumps(exposures["A"]))
+        for name in ("B", "C"):
+            shown = people[name].cli("exposures").stdout.strip()
+            say(f"`bleagent exposures` on {name}:\n" + "\n".join("    " + line for line in shown.splitlines()))
+
+        notices = wait_until(lambda: people["B"].journal.notices(), 10)
+        check("B's notice goes to the journal once, with its MESSAGE_ID", len(notices) == 1 and b and f"BLEAGENT_DATE={b[0]['date']}" in notices[0],
+              f"{len(notices)} journal notice(s)")
+        hooked = wait_until(lambda: os.path.exists(people["B"].hook_out) and open(people["B"].hook_out).read().split(), 10)
+        check("B's hook command runs once for the day", bool(b) and hooked == [b[0]["date"], str(b[0]["contacts"]), str(b[0]["minutes"])],
+              f"hook saw {hooked}")
+        check("C gets no notice", people["C"].journal.notices() == [] and not os.path.exists(people["C"].hook_out), "")
+        again = people["B"].json("download")
+        check("a second download brings nothing new and notifies nothing again",
+              again.get("files") == 0 and not again.get("new_contact_days") and len(people["B"].journal.notices()) == 1, json.dumps(again))
+        say("B got the notice (journal entry with MESSAGE_ID, D-Bus ContactDay signal, hook); C and A did not.")
+
+        figures = {}
+        for name, person in people.items():
+            cpu, rss = proc_figures(person.daemon.pid)
+            figures[name] = {"cpu_seconds": round(cpu, 2), "rss_mib": round(rss, 1)}
+        say("Daemon resources so far: " + ", ".join(f"{n} {f['rss_mib']} MiB RSS, {f['cpu_seconds']} s CPU" for n, f in figures.items())
+            + " (the guest's CPU is emulated: upper bounds).")
+        soak = float(os.environ.get("STORY_SOAK", "0"))
+        if soak > 0:
+            soak_figures(people, soak)
+    finally:
+        for person in people.values() if "people" in locals() else []:
+            person.stop()
+        http.terminate()
+    say(f"The story took {time.time() - started:.0f} s.")
+
+
+def soak_figures(people, seconds):
+    """Idle daemons for `seconds` (clock still accelerated: downloads every 8 minutes of real time)."""
+    samples = {name: [] for name in people}
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        for name, person in people.items():
+            try:
+                cpu, rss = proc_figures(person.daemon.pid)
+                samples[name].append((time.monotonic() - start, cpu, rss))
+            except (OSError, StopIteration):
+                pass
+        time.sleep(5)
+    result = {}
+    for name, rows in samples.items():
+        if len(rows) > 1:
+            result[name] = {"seconds": round(rows[-1][0] - rows[0][0]), "cpu_percent_average": round(100 * (rows[-1][1] - rows[0][1]) / (rows[-1][0] - rows[0][0]), 2),
+                            "rss_mib_max": round(max(r[2] for r in rows), 1), "rss_mib_last": round(rows[-1][2], 1)}
+    with open(os.path.join(SHARE, "resources-story.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    say("Idle for " + f"{seconds:.0f} s: " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # a broken step is a failed check, with its reason
+        check("the story runs to its end", False, f"{type(error).__name__}: {error}")
+    with open(os.path.join(SHARE, "verdict-story.json"), "w") as f:
+        json.dump(checks, f, indent=1)
+    failed = [c for c in checks if not c["pass"]]
+    print(f"story: {len(checks) - len(failed)}/{len(checks)} checks passed", flush=True)
+    sys.exit(1 if failed or not checks else 0)
