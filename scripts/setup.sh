@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Set-up and run: installs the build dependencies, builds bleagent (release), installs it as
-# /usr/local/bin/bleagent (or ~/.local/bin without root), and runs a self-check that derives
-# Google's published test vector. Re-running is safe and incremental.
+# /usr/local/bin/bleagent with its systemd unit, user, D-Bus policy and configuration (or only the
+# binary in ~/.local/bin without root), runs a self-check that derives Google's published test
+# vector, then runs the main job: the service where there is a Bluetooth adapter, otherwise
+# `bleagent demo` on virtual radios. Re-running is safe and incremental.
+#   BLEAGENT_SETUP_RUN=no scripts/setup.sh    install only
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$top"
@@ -16,9 +19,33 @@ built="$BUILD_DIR/release/release/bleagent"
 [ -x "$built" ] || { echo "build failed" >&2; exit 1; }
 
 stage "install"
-if [ "$(id -u)" -eq 0 ]; then dest=/usr/local/bin; else dest="$HOME/.local/bin"; mkdir -p "$dest"; fi
-install -m 0755 "$built" "$dest/bleagent"
-echo "    installed $dest/bleagent ($("$dest/bleagent" --version))"
+if [ "$(id -u)" -eq 0 ]; then
+  dest=/usr/local/bin
+  install -m 0755 "$built" "$dest/bleagent"
+  # The daemon: unit, its user, its D-Bus policy, a documented configuration (kept if present).
+  install -D -m 0644 systemd/bleagent.service /etc/systemd/system/bleagent.service
+  install -D -m 0644 systemd/bleagent-notify.service /etc/systemd/user/bleagent-notify.service
+  install -D -m 0644 systemd/bleagent.sysusers /etc/sysusers.d/bleagent.conf
+  install -D -m 0644 systemd/org.bleagent.Agent.conf /etc/dbus-1/system.d/org.bleagent.Agent.conf
+  [ -f /etc/bleagent/bleagent.toml ] || install -D -m 0644 systemd/bleagent.toml /etc/bleagent/bleagent.toml
+  install -D -m 0644 share/guidance.json /usr/local/share/bleagent/guidance.json
+  install -D -m 0644 README.md /usr/local/share/doc/bleagent/README.md
+  install -D -m 0644 doc/org.bleagent.Agent1.md /usr/local/share/doc/bleagent/org.bleagent.Agent1.md
+  # The real-stack harness for `bleagent demo` (mtimes kept: the VM is rebuilt only when it changes).
+  rm -rf /usr/local/share/bleagent/realstack && mkdir -p /usr/local/share/bleagent && cp -rp Harness/realstack /usr/local/share/bleagent/realstack
+  if command -v systemd-sysusers >/dev/null; then systemd-sysusers /etc/sysusers.d/bleagent.conf
+  elif ! id bleagent >/dev/null 2>&1; then useradd --system --home-dir /var/lib/bleagent --shell /usr/sbin/nologin bleagent; fi
+  if [ -d /run/systemd/system ]; then
+    systemctl daemon-reload
+    systemctl reload dbus 2>/dev/null || true
+  fi
+  echo "    installed /usr/local/bin/bleagent ($("$dest/bleagent" --version)), bleagent.service, its user and D-Bus policy,"
+  echo "    /etc/bleagent/bleagent.toml, /usr/local/share/bleagent/{guidance.json,realstack}"
+else
+  dest="$HOME/.local/bin"; mkdir -p "$dest"
+  install -m 0755 "$built" "$dest/bleagent"
+  echo "    installed $dest/bleagent ($("$dest/bleagent" --version)); run as root to install the service"
+fi
 
 stage "self-check: Google's GAEN test vector"
 "$dest/bleagent" crypto rpi --tek 75c734c6dd1a782de7a965da5eb93125 --interval 2642976 --count 3 --metadata 40080000
@@ -26,5 +53,26 @@ expected=8be6cd371c5c891604bfbe49df845096
 got=$("$dest/bleagent" crypto rpi --tek 75c734c6dd1a782de7a965da5eb93125 --interval 2642976 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["rpi"])')
 [ "$got" = "$expected" ] || { echo "self-check failed: got $got, expected $expected" >&2; exit 1; }
 echo "    self-check passed"
+
+# The main job. With a Bluetooth adapter and systemd: the service (it waits for consent). Without an
+# adapter (a VM, a server, CI): the demo, the same daemons on virtual radios in QEMU.
+has_adapter=no; ls /sys/class/bluetooth/hci* >/dev/null 2>&1 && has_adapter=yes
+if [ "${BLEAGENT_SETUP_RUN:-auto}" = no ]; then
+  :
+elif [ "$has_adapter" = yes ] && [ -d /run/systemd/system ] && [ "$(id -u)" -eq 0 ]; then
+  stage "start the service"
+  systemctl enable --now bleagent.service
+  "$dest/bleagent" status || true
+  echo "Next: read the terms and give consent: sudo bleagent consent --accept"
+elif [ "$(uname -m)" = x86_64 ]; then
+  stage "the demo (no Bluetooth adapter here): three agents on virtual radios"
+  if [ "$(id -u)" -eq 0 ]; then export REALSTACK_CACHE=/var/cache/bleagent-realstack; fi
+  echo "    preparing the virtual machine (QEMU, a Debian kernel, bumble; the first time only)"
+  bash Harness/realstack/build-vm.sh > "$BUILD_DIR/realstack-build.log" 2>&1 \
+    || { tail -n 20 "$BUILD_DIR/realstack-build.log"; echo "preparing the VM failed (log: $BUILD_DIR/realstack-build.log)" >&2; exit 1; }
+  BLEAGENT_HARNESS="$top/Harness/realstack" "$dest/bleagent" demo
+else
+  echo "No Bluetooth adapter and no x86_64 QEMU for the demo here: plug in an adapter, then systemctl enable --now bleagent."
+fi
 print_stage_times
 echo "Next: bleagent --help"
