@@ -114,7 +114,9 @@ class DaemonEndToEnd(unittest.TestCase):
             time.sleep(0.3)
         return condition()
 
-    def test_download_match_notify_once_restart_and_withdraw(self):
+    def prepare(self, decoys=0):
+        """A consented store holding 20 minutes with a key's RPIs; the key, signed, on the key server
+        (after `decoys` files of random keys); the daemon's configuration. Returns (state, config, hook_out, start)."""
         state = os.path.join(self.dir, "state")
         rng = random.Random(7)
         tek = bytes(rng.getrandbits(8) for _ in range(16))
@@ -140,10 +142,19 @@ class DaemonEndToEnd(unittest.TestCase):
         published = [{"key_data": tek.hex(), "rolling_start_interval_number": day * 144, "rolling_period": 144, "transmission_risk_level": 0}]
         zipped = gaen_export.write_signed_zip({"start_timestamp": day * 86400, "end_timestamp": (day + 1) * 86400, "region": "440",
                                               "batch_num": 1, "batch_size": 1}, published, [], key, "440", "v1")
-        with open(os.path.join(self.www, "c19r", "440", "1.zip"), "wb") as f:
+        entries = []
+        for number in range(1, decoys + 1):
+            noise = [{"key_data": bytes(rng.getrandbits(8) for _ in range(16)).hex(), "rolling_start_interval_number": (day - number % 7) * 144,
+                      "rolling_period": 144} for _ in range(20000)]
+            with open(os.path.join(self.www, "c19r", "440", f"{number}.zip"), "wb") as f:
+                f.write(gaen_export.write_signed_zip({"start_timestamp": (day - 7) * 86400, "end_timestamp": (day + 1) * 86400, "region": "440",
+                                                      "batch_num": 1, "batch_size": 1}, noise, [], key, "440", "v1"))
+            entries.append({"region": 440, "url": f"{self.base}/c19r/440/{number}.zip", "created": (now - 100 + number) * 1000})
+        with open(os.path.join(self.www, "c19r", "440", f"{decoys + 1}.zip"), "wb") as f:
             f.write(zipped)
+        entries.append({"region": 440, "url": f"{self.base}/c19r/440/{decoys + 1}.zip", "created": now * 1000})
         with open(os.path.join(self.www, "c19r", "440", "list.json"), "w") as f:
-            json.dump([{"region": 440, "url": f"{self.base}/c19r/440/1.zip", "created": now * 1000}], f)
+            json.dump(entries, f)
         hook_out = os.path.join(self.dir, "hook.txt")
         config = os.path.join(self.dir, "bleagent.toml")
         with open(config, "w") as f:
@@ -162,12 +173,16 @@ pem = "{self.dir}/public.pem"
 [notify]
 hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
 """)
+        return state, config, hook_out, start
+
+    def test_download_match_notify_once_restart_and_withdraw(self):
+        state, config, hook_out, start = self.prepare()
         journal = Datagrams(os.path.join(self.dir, "journal.sock"))
         notify = Datagrams(os.path.join(self.dir, "notify.sock"))
         try:
             daemon = self.start_daemon(config, journal.path, notify.path)
             self.assertTrue(self.wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
-            # A contact day is stored before its notice goes out and marked notified after: wait for the mark.
+            # A contact day is stored (and marked notified) a moment before its notice goes out: wait for the mark.
             listed = lambda: json.loads(self.cli("exposures", "--json").stdout)
             exposures = self.wait_for(lambda: (lambda e: e if e and all(x["notified"] for x in e) else None)(listed()))
             today = time.strftime("%Y-%m-%d", time.gmtime(start))
@@ -185,6 +200,13 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
             self.assertTrue(self.wait_for(lambda: any("WATCHDOG=1" in m for m in notify.messages), 10), "no WATCHDOG=1")
             self.assertTrue(any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in notify.messages))
 
+            # The daemon's own keys (GetOwnKeys): today's, made at consent, already on air; none from the future.
+            own = json.loads(self.cli("keys", "own", "--json").stdout)
+            self.assertTrue(own and all(len(k["key_data"]) == 32 and k["rolling_start_interval_number"] * 600 <= time.time() for k in own), own)
+            # An explicit download finds nothing new and notifies nothing again.
+            again = json.loads(self.cli("download", "--json").stdout)
+            self.assertEqual((again["files"], again["new_contact_days"], again["errors"]), (0, [], []))
+
             # kill -9 and restart: nothing is notified twice, nothing is lost.
             daemon.send_signal(signal.SIGKILL)
             daemon.wait()
@@ -199,6 +221,43 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
             self.assertEqual(json.loads(self.cli("exposures", "--json").stdout), [])
             status = json.loads(self.cli("status", "--json", check=False).stdout)
             self.assertFalse(status["consent"]["accepted"])
+            daemon.send_signal(signal.SIGTERM)
+            self.assertEqual(daemon.wait(timeout=30), 0)
+            self.assertIn("bleagent demo", daemon.stderr.read())
+            # The daemon is down: `keys own` reads the store itself (the wipe left none), `download` needs the daemon.
+            self.assertEqual(json.loads(self.cli("keys", "own", "--json", "--state-dir", state).stdout), [])
+            self.assertEqual(self.cli("download", check=False).returncode, 69)
+        finally:
+            journal.close()
+            notify.close()
+
+    def test_kill_9_at_any_moment_loses_nothing_and_never_notifies_twice(self):
+        """SIGKILL at random moments while the daemon starts, downloads 4 files (60,000 keys) and matches;
+        then a clean run: the day is there once with its exact minutes, the files are processed once,
+        and no day was notified twice."""
+        state, config, hook_out, start = self.prepare(decoys=3)
+        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
+        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
+        rng = random.Random(11)
+        try:
+            kills = 0
+            for _ in range(12):
+                daemon = self.start_daemon(config, journal.path, notify.path)
+                time.sleep(rng.uniform(0.2, 2.5))
+                daemon.send_signal(signal.SIGKILL)
+                daemon.wait()
+                kills += 1
+            daemon = self.start_daemon(config, journal.path, notify.path)
+            listed = lambda: json.loads(self.cli("exposures", "--json", check=False).stdout or "[]")
+            exposures = self.wait_for(lambda: (lambda e: e if e and all(x["notified"] for x in e) else None)(listed()))
+            today = time.strftime("%Y-%m-%d", time.gmtime(start))
+            self.assertEqual(exposures, [{"date": today, "contacts": 1, "minutes": 20, "notified": True}], f"after {kills} kills")
+            status = json.loads(self.cli("status", "--json", check=False).stdout)
+            self.assertTrue(self.wait_for(lambda: json.loads(self.cli("status", "--json", check=False).stdout)["downloads"]["last_at"], 30))
+            again = json.loads(self.cli("download", "--json").stdout)
+            self.assertEqual(again["files"], 0, "a file processed before a kill was fetched again after the restart")
+            notices = [m for m in journal.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
+            self.assertLessEqual(len(notices), 1, "the same day was notified twice")
             daemon.send_signal(signal.SIGTERM)
             self.assertEqual(daemon.wait(timeout=30), 0)
         finally:
@@ -217,6 +276,17 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         result = self.cli("status", "--state-dir", os.path.join(self.dir, "none"), check=False)
         self.assertEqual(result.returncode, 1)
         self.assertIn("not running", result.stdout)
+
+
+class Demo(unittest.TestCase):
+    def test_demo_without_the_harness_says_how_to_get_it(self):
+        with tempfile.TemporaryDirectory() as empty:
+            env = dict(os.environ, BLEAGENT_HARNESS=os.path.join(empty, "none"))
+            result = subprocess.run([BLEAGENT, "demo"], cwd=empty, env=env, capture_output=True, text=True, timeout=60)
+        if os.path.exists("/usr/local/share/bleagent/realstack/run-vm.sh"):
+            self.skipTest("the harness is installed on this machine")
+        self.assertEqual(result.returncode, 69)
+        self.assertIn("scripts/setup.sh", result.stderr)
 
 
 class DesktopCompanion(unittest.TestCase):

@@ -94,7 +94,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// The harness: $BLEAGENT_HARNESS, ./Harness/realstack (a source tree), or where setup.sh installs it.
     static func findHarness() -> String? {
         let executable = URL(fileURLWithPath: ownExecutable()).resolvingSymlinksInPath().deletingLastPathComponent()
-        let candidates = [ProcessInfo.processInfo.environment["BLEAGENT_HARNESS"], FileManager.default.currentDirectoryPath + "/Harness/realstack",
+        let candidates: [String?] = [ProcessInfo.processInfo.environment["BLEAGENT_HARNESS"], FileManager.default.currentDirectoryPath + "/Harness/realstack",
                           executable.appendingPathComponent("../share/bleagent/realstack").standardizedFileURL.path,
                           "/usr/local/share/bleagent/realstack", "/usr/share/bleagent/realstack"]
         return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: "\($0)/run-vm.sh") }

@@ -281,6 +281,9 @@ actor AgentDaemon {
             processedCount = report.newlyProcessed.count
             matchedKeys = report.matches.count
         }
+        // The matcher's tables and the files are gone: hand the freed heap back to the system, so
+        // an idle daemon is as small after a download as before it.
+        if !files.isEmpty { HeapTrim.returnFreedMemory() }
         let newDays = try await judgeAndNotify()
         return (matchedKeys, newDays, processedCount)
     }
@@ -295,9 +298,11 @@ actor AgentDaemon {
         try await store.saveContactDays(records, now: moment)
         var newDays: [String] = []
         for index in records.indices where records[index].isContactDay && records[index].notifiedAt == nil {
-            await notifier?.notify(records[index])
+            // Marked durably first, then sent: a daemon killed in between never notifies the day a
+            // second time (the day itself stays listed by `bleagent exposures`).
             records[index].notifiedAt = moment
             try await store.saveContactDays([records[index]], now: moment)
+            await notifier?.notify(records[index])
             newDays.append(records[index].day.iso8601)
         }
         return newDays
