@@ -5,8 +5,9 @@ by scripts/realstack-test.sh (checked).
 
     story.py            narrate and check; writes verdict-story.json in the share; exit 0 only if
                         every check passed
-    STORY_SOAK=600      afterwards keep the three daemons running idle that many seconds at real
-                        speed and report their CPU and memory (a benchmark: resources-story.json)
+    STORY_SOAK=600      afterwards restart the three daemons at real speed, keep them idle that many
+                        seconds and report their CPU and memory (a benchmark: resources-story.json;
+                        run-vm.sh … -- env STORY_SOAK=600 python3 …/story.py)
 
 Lines starting with "» " are the narration `bleagent demo` shows; PASS/FAIL lines are checks.
 
@@ -264,9 +265,18 @@ def main():
         hooked = wait_until(lambda: os.path.exists(people["B"].hook_out) and open(people["B"].hook_out).read().split(), 10)
         check("B's hook command runs once for the day", bool(b) and hooked == [b[0]["date"], str(b[0]["contacts"]), str(b[0]["minutes"])],
               f"hook saw {hooked}")
-        wait_until(lambda: any("string" in line for line in signals), 5)
+        def contact_day_dates():
+            dates, inside = [], False
+            for line in list(signals):
+                if line.startswith("signal "):
+                    inside = "member=ContactDay" in line
+                elif inside and line.strip().startswith("string"):
+                    dates.append(line.split('"')[1])
+                    inside = False
+            return dates
+        wait_until(contact_day_dates, 5)
         monitor.terminate()
-        dates = [line.split('"')[1] for line in signals if line.strip().startswith("string")]
+        dates = contact_day_dates()
         check("B's daemon emits one ContactDay D-Bus signal for the day", bool(b) and dates == [b[0]["date"]], f"signal dates {dates}")
         check("C gets no notice", people["C"].journal.notices() == [] and not os.path.exists(people["C"].hook_out), "")
         again = people["B"].json("download")
@@ -291,22 +301,38 @@ def main():
 
 
 def soak_figures(people, seconds):
-    """Idle daemons for `seconds` (clock still accelerated: downloads every 8 minutes of real time)."""
+    """The three daemons restarted at real speed (production duty cycle: a 4 s scan every 240 s) and
+    left idle for `seconds`; their CPU and memory sampled every 5 s after a 30 s warm-up."""
+    for person in people.values():
+        person.daemon.terminate()
+        person.daemon.wait(timeout=30)
+        with open(person.config) as f:
+            text = f.read()
+        with open(person.config, "w") as f:
+            f.write("\n".join(line for line in text.splitlines() if not line.startswith(("clock", "scan_window", "scan_period"))) + "\n")
+        person.daemon = subprocess.Popen([BLEAGENT, "run", "--config", person.config, "--service-bus-address", f"unix:path={person.bus_path}"],
+                                         env=person.env, stdout=subprocess.DEVNULL,
+                                         stderr=open(os.path.join(SHARE, f"daemon-{person.name}-soak.log"), "w"))
+    say(f"Soak: the daemons run at real speed for {seconds:.0f} s (after 30 s of warm-up).")
+    time.sleep(30)
     samples = {name: [] for name in people}
     start = time.monotonic()
     while time.monotonic() - start < seconds:
         for name, person in people.items():
             try:
                 cpu, rss = proc_figures(person.daemon.pid)
-                samples[name].append((time.monotonic() - start, cpu, rss))
-            except (OSError, StopIteration):
+                with open(f"/proc/{person.daemon.pid}/smaps_rollup") as f:
+                    rollup = {line.split(":")[0]: int(line.split()[1]) for line in f if line.split(":")[0] in ("Pss", "Private_Dirty")}
+                samples[name].append((time.monotonic() - start, cpu, rss, rollup.get("Private_Dirty", 0) / 1024, rollup.get("Pss", 0) / 1024))
+            except (OSError, StopIteration, ValueError):
                 pass
         time.sleep(5)
     result = {}
     for name, rows in samples.items():
         if len(rows) > 1:
             result[name] = {"seconds": round(rows[-1][0] - rows[0][0]), "cpu_percent_average": round(100 * (rows[-1][1] - rows[0][1]) / (rows[-1][0] - rows[0][0]), 2),
-                            "rss_mib_max": round(max(r[2] for r in rows), 1), "rss_mib_last": round(rows[-1][2], 1)}
+                            "rss_mib_max": round(max(r[2] for r in rows), 1), "rss_mib_last": round(rows[-1][2], 1),
+                            "private_dirty_mib_max": round(max(r[3] for r in rows), 1), "pss_mib_last": round(rows[-1][4], 1)}
     with open(os.path.join(SHARE, "resources-story.json"), "w") as f:
         json.dump(result, f, indent=1)
     say("Idle for " + f"{seconds:.0f} s: " + json.dumps(result))
