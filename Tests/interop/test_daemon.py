@@ -88,6 +88,9 @@ class DaemonEndToEnd(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
         self.server.shutdown()
         self.server.server_close()
         self._tmp.cleanup()
@@ -318,6 +321,9 @@ class DesktopCompanion(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
         self._tmp.cleanup()
 
     def test_contact_day_becomes_a_desktop_notification(self):
