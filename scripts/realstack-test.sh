@@ -49,5 +49,12 @@ run() {  # run NAME RADIO-CONFIG [SCRIPT ARGS…] (default: radio_scenarios.py N
 }
 run main '{"legacy": ["hci0"], "strict_random_address": true}'
 run power '{"legacy": ["hci0"], "strict_random_address": false}'
-run story '{"legacy": ["hci0"], "strict_random_address": true}' "$harness/scenarios/story.py"
+# The story, through `bleagent demo` itself (the verb a newcomer runs), with every check shown.
+if [ -z "${REALSTACK_ONLY:-}" ] || [[ " $REALSTACK_ONLY " == *" story "* ]]; then
+  dir="$work/story"; rm -rf "$dir"; started=$(date +%s); rc=0
+  BLEAGENT_HARNESS="$harness" timeout 900 "$binary" demo --verbose --work-dir "$dir" > "$work/story-output.txt" 2>&1 || rc=$?
+  grep -E "^  [✓✗] |^Done in|demo failed" "$work/story-output.txt" | sed 's/^/    /'
+  echo "    (story via bleagent demo: $(( $(date +%s) - started )) s, exit $rc; logs in $dir, output in $work/story-output.txt)"
+  [ "$rc" -eq 0 ] || failed=1
+fi
 exit $failed

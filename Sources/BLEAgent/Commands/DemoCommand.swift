@@ -119,7 +119,7 @@ struct DemoCommand: AsyncParsableCommand {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return 127 }
+        do { try ChildProcess.start(process) } catch { return 127 }
         let reader = pipe.fileHandleForReading
         var pending = Data()
         while true {

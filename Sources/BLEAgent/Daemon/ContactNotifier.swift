@@ -35,7 +35,7 @@ struct ContactNotifier: Sendable {
         environment["BLEAGENT_MINUTES"] = "\(day.seconds / 60)"
         process.environment = environment
         do {
-            try process.run()
+            try ChildProcess.start(process)
         } catch {
             logger.error("notify hook could not start: \(error)")
             return
