@@ -71,6 +71,11 @@ actor AgentDaemon {
             let wait = nextDownload.map { max(1, clock.realSeconds(for: $0 - now)) } ?? 5
             try? await Task.sleep(for: .seconds(min(wait, 3600)))
             if Task.isCancelled { break }
+            // The clock was set back (further than any schedule reaches): plan from the new now.
+            if let due = nextDownload, due - now > configuration.downloadIntervalHours * 3600 + configuration.downloadJitterMinutes * 60 + 60 {
+                logger.warning("the clock went back: next key download rescheduled")
+                scheduleNextDownload(afterFailure: false)
+            }
             if consent?.accepted == true, let due = nextDownload, now >= due {
                 _ = await downloadAndMatch()
             } else if consent?.accepted == true, nextDownload == nil {
