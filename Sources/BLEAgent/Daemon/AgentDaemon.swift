@@ -63,6 +63,7 @@ actor AgentDaemon {
         let expiry = Task { [clock] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(clock.realSeconds(for: 600)))
+                if Task.isCancelled { break }
                 await self.housekeeping()
             }
         }
