@@ -46,6 +46,12 @@ extension ContactStore {
         }
     }
 
+    /// The own keys that have been on air (started at or before `now`), oldest first: what a positive
+    /// registration shares; tomorrow's key, made ahead, is not among them.
+    public func ownKeysOnAir(now: Int64) async throws(StoreError) -> [TemporaryExposureKey] {
+        try await ownKeys(now: now).filter { Int64($0.rollingStartIntervalNumber.rawValue) * 600 <= now }
+    }
+
     // MARK: - Judged days
 
     /// Stores judged days, keeping when each was notified. Sealed under the day's first hour.

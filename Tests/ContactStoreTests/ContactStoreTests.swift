@@ -38,6 +38,18 @@ struct ContactStoreTests {
         #expect(try await store.ownKeys(now: Sample.noon) == [tek])
     }
 
+    @Test func keysOnAirLeaveOutTomorrowsKey() async throws {
+        let temp = TemporaryDirectory()
+        let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
+        let today = try #require(ENIntervalNumber(unixSeconds: Sample.noon)).dayStart
+        let yesterday = TemporaryExposureKey(keyData: Block16(lo: 1, hi: 1), rollingStartIntervalNumber: ENIntervalNumber(rawValue: today.rawValue - 144))
+        let current = TemporaryExposureKey(keyData: Block16(lo: 2, hi: 2), rollingStartIntervalNumber: today)
+        let tomorrow = TemporaryExposureKey(keyData: Block16(lo: 3, hi: 3), rollingStartIntervalNumber: ENIntervalNumber(rawValue: today.rawValue + 144))
+        for key in [tomorrow, current, yesterday] { try await store.saveOwnKey(key, now: Sample.noon) }
+        #expect(try await store.ownKeysOnAir(now: Sample.noon) == [yesterday, current])
+        #expect(try await store.ownKeys(now: Sample.noon) == [yesterday, current, tomorrow])
+    }
+
     @Test func reopensWithWhatWasStored() async throws {
         let temp = TemporaryDirectory()
         do {

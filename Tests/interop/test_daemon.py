@@ -24,6 +24,25 @@ from test_interop import BLEAGENT
 MESSAGE_ID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
 
 
+def start_bus(directory, procs, bus_type="system"):
+    """A private dbus-daemon listening in `directory`, open to everyone; returns its address."""
+    os.makedirs(directory)
+    conf = os.path.join(directory, "bus.conf")
+    with open(conf, "w") as f:
+        f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>{bus_type}</type><listen>unix:path={directory}/socket</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
+</busconfig>""")
+    procs.append(subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for _ in range(100):
+        if os.path.exists(os.path.join(directory, "socket")):
+            break
+        time.sleep(0.05)
+    return f"unix:path={directory}/socket"
+
+
 class Datagrams:
     """A bound datagram socket collecting what is sent to it (journal entries, sd_notify states)."""
 
@@ -57,22 +76,7 @@ class DaemonEndToEnd(unittest.TestCase):
         self._tmp = tempfile.TemporaryDirectory()
         self.dir = self._tmp.name
         self.procs = []
-        bus_dir = os.path.join(self.dir, "bus")
-        os.makedirs(bus_dir)
-        conf = os.path.join(bus_dir, "bus.conf")
-        with open(conf, "w") as f:
-            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path={bus_dir}/socket</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
-</busconfig>""")
-        self.procs.append(subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        for _ in range(100):
-            if os.path.exists(os.path.join(bus_dir, "socket")):
-                break
-            time.sleep(0.05)
-        self.bus = f"unix:path={bus_dir}/socket"
+        self.bus = start_bus(os.path.join(self.dir, "bus"), self.procs)
         self.env = dict(os.environ, BLEAGENT_BUS_ADDRESS=self.bus, DBUS_SYSTEM_BUS_ADDRESS=self.bus)
         # The key server.
         self.www = os.path.join(self.dir, "www")
@@ -297,23 +301,6 @@ class Demo(unittest.TestCase):
 class DesktopCompanion(unittest.TestCase):
     """`bleagent notify --follow` turns the daemon's ContactDay signal into a desktop notification."""
 
-    def bus(self, directory):
-        os.makedirs(directory)
-        conf = os.path.join(directory, "bus.conf")
-        with open(conf, "w") as f:
-            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path={directory}/socket</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
-</busconfig>""")
-        self.procs.append(subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        for _ in range(100):
-            if os.path.exists(os.path.join(directory, "socket")):
-                break
-            time.sleep(0.05)
-        return f"unix:path={directory}/socket"
-
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
         self.procs = []
@@ -329,8 +316,8 @@ class DesktopCompanion(unittest.TestCase):
         self._tmp.cleanup()
 
     def test_contact_day_becomes_a_desktop_notification(self):
-        system = self.bus(os.path.join(self._tmp.name, "system"))
-        session = self.bus(os.path.join(self._tmp.name, "session"))
+        system = start_bus(os.path.join(self._tmp.name, "system"), self.procs, "session")
+        session = start_bus(os.path.join(self._tmp.name, "session"), self.procs, "session")
         env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session)
         helper = os.path.join(os.path.dirname(__file__), "helpers", "notifications.py")
         out = os.path.join(self._tmp.name, "notified.jsonl")

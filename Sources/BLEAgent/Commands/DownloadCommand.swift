@@ -16,19 +16,6 @@ struct DownloadCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Report: Codable {
-        var files: Int
-        var matchedKeys: Int
-        var newContactDays: [String]
-        var errors: [String]
-
-        enum CodingKeys: String, CodingKey {
-            case files, errors
-            case matchedKeys = "matched_keys"
-            case newContactDays = "new_contact_days"
-        }
-    }
-
     func run() async throws {
         try await reportingErrors {
             let reply: [DBusValue]
@@ -38,7 +25,7 @@ struct DownloadCommand: AsyncParsableCommand {
                 if case .notRunning = error { throw CLIError(.unavailable, DaemonClient.explain(error)) }
                 throw CLIError(.failure, DaemonClient.explain(error))
             }
-            guard let text = reply.first?.string, let report = try? JSONDecoder().decode(Report.self, from: Data(text.utf8)) else {
+            guard let text = reply.first?.string, let report = try? JSONDecoder().decode(DownloadReport.self, from: Data(text.utf8)) else {
                 throw CLIError(.failure, "the daemon answered with something unreadable")
             }
             if output.json {

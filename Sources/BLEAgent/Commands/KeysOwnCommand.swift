@@ -30,10 +30,7 @@ struct KeysOwnCommand: AsyncParsableCommand {
                 do throws(StoreError) {
                     let now = Int64(Date().timeIntervalSince1970)
                     let store = try await ContactStore.open(state.directory, now: now)
-                    keys = try await store.ownKeys(now: now)
-                        .filter { Int64($0.rollingStartIntervalNumber.rawValue) * 600 <= now }
-                        .sorted { $0.rollingStartIntervalNumber.rawValue < $1.rollingStartIntervalNumber.rawValue }
-                        .map { KeyJSON($0, revised: false) }
+                    keys = try await store.ownKeysOnAir(now: now).map { KeyJSON($0, revised: false) }
                 } catch {
                     throw error.cliError
                 }

@@ -176,19 +176,6 @@ actor AgentDaemon {
 
     // MARK: - Downloads and matching
 
-    struct DownloadReport: Codable, Sendable {
-        var files: Int
-        var matchedKeys: Int
-        var newContactDays: [String]
-        var errors: [String]
-
-        enum CodingKeys: String, CodingKey {
-            case files, errors
-            case matchedKeys = "matched_keys"
-            case newContactDays = "new_contact_days"
-        }
-    }
-
     private func scheduleNextDownload(afterFailure: Bool, immediately: Bool = false) {
         if immediately {
             nextDownload = now
@@ -319,10 +306,7 @@ actor AgentDaemon {
     /// The keys this device has put on air (started at or before now), oldest first: what a
     /// positive registration shares, after the onset rule picks the days.
     func diagnosisKeys() async throws(StoreError) -> [TemporaryExposureKey] {
-        let moment = now
-        return try await store.ownKeys(now: Int64(moment))
-            .filter { Double($0.rollingStartIntervalNumber.rawValue) * 600 <= moment }
-            .sorted { $0.rollingStartIntervalNumber.rawValue < $1.rollingStartIntervalNumber.rawValue }
+        try await store.ownKeysOnAir(now: Int64(now))
     }
 
     // MARK: - Status
