@@ -285,6 +285,12 @@ final class DBusEventLoop: @unchecked Sendable {
         let arguments = DBusMarshalling.arguments(of: reply)
         if dbus_message_get_type(reply) == CBLUEZ_MESSAGE_TYPE_ERROR {
             let name = dbus_message_get_error_name(reply).map { String(cString: $0) } ?? "org.freedesktop.DBus.Error.Failed"
+            // When the bus goes away libdbus completes every pending call with a NoReply it makes up
+            // itself: the cause the caller can act on is the lost connection.
+            if name == BlueZ.DBusError.noReplyName, let connection, dbus_connection_get_is_connected(connection) == 0 {
+                box.finish(.failure(.disconnected("the bus went away before the reply")))
+                return
+            }
             box.finish(.failure(BlueZ.DBusError(name: name, message: arguments.first?.string ?? "")))
         } else {
             box.finish(.success(arguments))
