@@ -280,8 +280,11 @@ def power_scenario():
     log = radios_log()
     for adapter in ("hci0", "hci1"):
         sightings = read_jsonl(os.path.join(SHARE, f"sightings-{adapter}.jsonl"))
-        # A sighting is stamped with its window's opening: none may open while the adapter is off.
-        during = [s for s in sightings if clock.sim(off_wall) + 1 < s["time"] < clock.sim(on_wall) - 1]
+        # A sighting is stamped with its window's opening: none may open while the adapter is off. "Off"
+        # starts when the controller stops scanning (bluetoothd powers down asynchronously after the request).
+        down = first_after(log, adapter, r"LE Set Scan Enable 0", off)
+        off_from = off_wall + max(0.0, (down - off) if down is not None else 0.0)
+        during = [s for s in sightings if clock.sim(off_from) + 1 < s["time"] < clock.sim(on_wall) - 1]
         after = [s for s in sightings if s["time"] >= clock.sim(on_wall)]
         check(f"{adapter}: nothing recorded while powered off", not during,
               f"{len(during)} sightings stamped inside the {on - off:.0f} s off period, {len(sightings)} in all")
