@@ -67,9 +67,11 @@ final class PrivateBus: @unchecked Sendable {
     static let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 
     deinit {
-        for helper in helpers where helper.isRunning { kill(helper.processIdentifier, SIGKILL) }
+        // The bus first: were a peer killed first, dbus-daemon would answer its pending calls with a
+        // genuine NoReply before dying, and tests of a lost bus would see that instead.
         kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
+        for helper in helpers where helper.isRunning { kill(helper.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
