@@ -40,8 +40,9 @@ run() {  # run NAME RADIO-CONFIG [SCRIPT ARGS…] (default: radio_scenarios.py N
   local started=$(date +%s) rc=0
   bash "$harness/run-vm.sh" --radios 3 --share "$dir" --keep-radio-state --timeout 480 -- \
     python3 "${command[@]}" > "$dir/output.txt" 2>&1 || rc=$?
-  grep -E "^(PASS|FAIL) |checks passed|run-vm:" "$dir/output.txt" | sed 's/^/    /'
+  grep -a -E "^(PASS|FAIL) |checks passed|run-vm:" "$dir/output.txt" | sed 's/^/    /' || true
   echo "    ($name: $(( $(date +%s) - started )) s, exit $rc; logs in $dir)"
+  [ "$rc" -eq 0 ] || { echo "    --- last lines:"; tail -n 30 "$dir/output.txt" | tr -cd '\11\12\40-\176\200-\377' | sed 's/^/    /'; }
   if [ "$rc" -eq 125 ] && grep -q "VM FAILED" "$dir/output.txt" && [ "$name" = main ] && ! grep -q "ready" "$dir/.realstack/status" 2>/dev/null; then
     echo "SKIP real-stack tests: the VM did not boot on this machine"; exit 0
   fi
@@ -53,8 +54,15 @@ run power '{"legacy": ["hci0"], "strict_random_address": false}'
 if [ -z "${REALSTACK_ONLY:-}" ] || [[ " $REALSTACK_ONLY " == *" story "* ]]; then
   dir="$work/story"; rm -rf "$dir"; started=$(date +%s); rc=0
   BLEAGENT_HARNESS="$harness" timeout 900 "$binary" demo --verbose --work-dir "$dir" > "$work/story-output.txt" 2>&1 || rc=$?
-  grep -E "^  [✓✗] |^Done in|demo failed" "$work/story-output.txt" | sed 's/^/    /'
+  # -a: the guest's console lines the demo relays can hold bytes that make grep call the file binary.
+  grep -a -E "^  [✓✗] |^Done in|demo failed" "$work/story-output.txt" | sed 's/^/    /' || true
   echo "    (story via bleagent demo: $(( $(date +%s) - started )) s, exit $rc; logs in $dir, output in $work/story-output.txt)"
-  [ "$rc" -eq 0 ] || failed=1
+  if [ "$rc" -ne 0 ]; then
+    failed=1
+    echo "    --- the demo's last lines:"; tail -n 40 "$work/story-output.txt" | tr -cd '\11\12\40-\176\200-\377' | sed 's/^/    /'
+    for log in "$dir"/daemon-*.log; do
+      [ -f "$log" ] && { echo "    --- $(basename "$log") (last lines):"; tail -n 15 "$log" | sed 's/^/    /'; }
+    done
+  fi
 fi
 exit $failed
