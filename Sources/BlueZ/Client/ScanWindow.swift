@@ -2,7 +2,7 @@ import ExposureNotification
 
 /// What one scan window heard, reduced to one sighting per RPI: the strongest and the mean RSSI of
 /// its reports, its latest AEM, and the time since the previous window began (the time this
-/// window stands for). Keyed by RPI, never by the device object that carried it. Pure.
+/// window stands for, at most two scan periods). Keyed by RPI, never by the device object that carried it. Pure.
 public struct ScanWindow: Sendable {
     private struct Heard {
         var aem: AssociatedEncryptedMetadata
@@ -50,7 +50,10 @@ public struct ScanWindow: Sendable {
     /// Closes the window; returns its sightings stamped with the window's opening time.
     public mutating func close() -> [Sighting] {
         guard let opened = openedAt else { return [] }
-        let span = previousOpening.map { opened - $0 } ?? defaultSpan
+        // A window stands for at most two scan periods: a longer gap (a suspended laptop, a stalled
+        // adapter or bluetoothd) is time nobody listened, and must not count as time spent near
+        // whoever the next window hears.
+        let span = min(previousOpening.map { opened - $0 } ?? defaultSpan, 2 * defaultSpan)
         previousOpening = opened
         openedAt = nil
         defer { heard = [:] }

@@ -199,4 +199,16 @@ struct ScanWindowTests {
         window.open(at: 1700)
         #expect(window.close().isEmpty)
     }
+
+    @Test func aWindowAfterALongGapStandsForTwoScanPeriodsAtMost() {
+        var window = ScanWindow(adapter: 0, defaultSpan: 240)
+        window.open(at: 0)
+        _ = window.close()
+        window.open(at: 3_600)   // an hour later: the machine was suspended
+        window.report(payload(1), rssi: -50)
+        #expect(window.close().first?.secondsSinceLastScan == 480)
+        window.open(at: 3_900)
+        window.report(payload(1), rssi: -50)
+        #expect(window.close().first?.secondsSinceLastScan == 300)
+    }
 }
