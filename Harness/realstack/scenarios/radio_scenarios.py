@@ -209,11 +209,14 @@ def main_scenario():
         check(f"{adapter}: on-air fraction through our own scan windows and rotations", fraction >= 0.95,
               f"on-air fraction {fraction:.4f} over {t1 - (first_on or t1):.1f} s, {sum(1 for _, on in enables if on)} enables")
 
-        # The listener hears our current RPI in every 3-second window.
+        # The listener hears our current RPI in every 3-second window while it listens (it stops on
+        # its own after phase1 − 2 s from its start, which a loaded machine delays: its last report
+        # of anything — the beacons send every 100–200 ms — marks its end).
         start = (first_on or t0) + 3.0
+        listening_until = min(t1 - 2, max((r["mono"] for r in reports), default=t1))
         windows, missed = 0, []
         t = start
-        while t + 3.0 <= t1 - 2:
+        while t + 3.0 <= listening_until:
             windows += 1
             heard = [r for r in own if t <= r["mono"] < t + 3.0 and abs(mine[r["rpi"]] - clock.interval(r["t"])) <= 0]
             if not heard:
