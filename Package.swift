@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "bleagent", targets: ["BLEAgent"]),
+        .executable(name: "bleagent-server", targets: ["BLEAgentServer"]),
         .executable(name: "bleagent-bench", targets: ["BLEAgentBench"]),
         .executable(name: "bleagent-fuzz-export", targets: ["ExportReaderFuzz"]),
         .executable(name: "bleagent-store-crash-writer", targets: ["StoreCrashWriter"]),
@@ -21,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
@@ -53,10 +57,47 @@ let package = Package(
             ]
         ),
 
+        // Typed, path-aware TOML reading shared by the agent's and the server's configuration files.
+        .target(name: "TOMLConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+
+        // The clock agents, demos and the notification server share (real, or sped up for tests).
+        .target(name: "AgentTime"),
+
         // Typed async client for bluetoothd's D-Bus API: adapters, advertising, discovery.
         .target(
             name: "BlueZ",
-            dependencies: ["CBlueZ", "ExposureNotification"]
+            dependencies: ["CBlueZ", "ExposureNotification", "AgentTime"]
+        ),
+
+        // The notification server: processing numbers, positive registrations (COCOA's
+        // PUT /v3/diagnosis), the export worker, operation logs. SQLite (GRDB) or PostgreSQL.
+        .target(
+            name: "NotificationServer",
+            dependencies: [
+                "ExposureNotification",
+                "AgentTime",
+                "TOMLConfiguration",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // `bleagent-server`: serve, export, issue processing numbers.
+        .executableTarget(
+            name: "BLEAgentServer",
+            dependencies: [
+                "NotificationServer",
+                "TOMLConfiguration",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         // The `bleagent` executable: CLI verbs (and, later, the daemon).
@@ -67,7 +108,7 @@ let package = Package(
                 "ContactStore",
                 "BlueZ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,8 +160,22 @@ let package = Package(
             exclude: ["Support/peer.py"]
         ),
         .testTarget(
+            name: "NotificationServerTests",
+            dependencies: [
+                "NotificationServer",
+                "ExposureNotification",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "BLEAgentTests",
-            dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "ContactStore"]
+            dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "ContactStore", "TOMLConfiguration"]
         ),
     ],
     swiftLanguageModes: [.v6]

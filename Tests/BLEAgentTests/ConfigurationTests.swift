@@ -1,4 +1,5 @@
 @testable import BLEAgent
+import TOMLConfiguration
 import BlueZ
 import ExposureNotification
 import Foundation

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ContactStore
 import ExposureNotification
 import Foundation
 
@@ -22,19 +21,7 @@ struct KeysOwnCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var keys: [KeyJSON]
-            do throws(DaemonClient.Failure) {
-                keys = try await DaemonClient.connect().json("GetOwnKeys", as: [KeyJSON].self)
-            } catch {
-                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
-                do throws(StoreError) {
-                    let now = Int64(Date().timeIntervalSince1970)
-                    let store = try await ContactStore.open(state.directory, now: now)
-                    keys = try await store.ownKeysOnAir(now: now).map { KeyJSON($0, revised: false) }
-                } catch {
-                    throw error.cliError
-                }
-            }
+            let keys = try await OwnKeySource.keysOnAir(state: state).map { KeyJSON($0, revised: false) }
             if output.json { try Output.json(keys); return }
             guard !keys.isEmpty else {
                 Output.line("No keys yet: keys are made once consent is given (`bleagent consent --accept`).")

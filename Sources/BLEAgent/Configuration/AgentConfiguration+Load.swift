@@ -1,17 +1,7 @@
 import BlueZ
 import ExposureNotification
 import Foundation
-import TOMLKit
-
-/// A configuration file the daemon refuses, with where and what.
-struct ConfigurationError: Error, CustomStringConvertible, Equatable {
-    var path: String
-    /// `line 12` for syntax errors, `[radio] scan_window_seconds` for a wrong value.
-    var location: String
-    var problem: String
-
-    var description: String { "\(path): \(location): \(problem)" }
-}
+import TOMLConfiguration
 
 extension AgentConfiguration {
     /// Reads `path`; a missing file at the standard path gives the defaults (nothing else does).
@@ -28,17 +18,9 @@ extension AgentConfiguration {
     }
 
     static func parse(_ text: String, path: String) throws(ConfigurationError) -> AgentConfiguration {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(path: path, location: "line \(error.source.begin.line)", problem: error.description)
-        } catch {
-            throw ConfigurationError(path: path, location: "file", problem: "\(error)")
-        }
-        let reader = TableReader(table: root, section: "", path: path)
+        let reader = try TableReader.parse(text, path: path)
         var configuration = AgentConfiguration()
-        try reader.allow(["agent", "radio", "store", "keys", "notify", "guidance"])
+        try reader.allow(["agent", "radio", "store", "keys", "notify", "guidance", "registration"])
 
         if let agent = try reader.table("agent") {
             try agent.allow(["state_directory", "clock"])
@@ -48,6 +30,21 @@ extension AgentConfiguration {
                     throw agent.error("clock", "expected speed=N,origin=UNIX_SECONDS")
                 }
                 configuration.clock = parsed
+            }
+        }
+        if let registration = try reader.table("registration") {
+            try registration.allow(["server", "region"])
+            if let server = try registration.string("server") {
+                guard let url = URL(string: server), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                    throw registration.error("server", "expected the notification server's http(s) URL, e.g. https://en.example.org")
+                }
+                configuration.registrationServer = url
+            }
+            if let region = try registration.string("region") {
+                guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+                    throw registration.error("region", "expected a region code such as \"440\"")
+                }
+                configuration.registrationRegion = region
             }
         }
         if let radio = try reader.table("radio") {
@@ -133,68 +130,5 @@ extension AgentConfiguration {
         } catch {
             throw keys.error("risk", "\(value): \(error)")
         }
-    }
-}
-
-/// Typed, path-aware access to one TOML table: errors name the key (`[radio] scan_window_seconds`)
-/// and what was expected; unknown keys are refused (a typo must not silently fall back to a default).
-struct TableReader {
-    let table: TOMLTable
-    let section: String
-    let path: String
-
-    func error(_ key: String, _ problem: String) -> ConfigurationError {
-        ConfigurationError(path: path, location: section.isEmpty ? key : "[\(section)] \(key)", problem: problem)
-    }
-
-    func allow(_ keys: Set<String>) throws(ConfigurationError) {
-        for key in table.keys where !keys.contains(key) {
-            throw error(key, "unknown key (expected one of: \(keys.sorted().joined(separator: ", ")))")
-        }
-    }
-
-    private func value(_ key: String) -> TOMLValueConvertible? { table[key] }
-
-    func table(_ key: String) throws(ConfigurationError) -> TableReader? {
-        guard let value = value(key) else { return nil }
-        guard let inner = value.table else { throw error(key, "expected a table [\(key)]") }
-        return TableReader(table: inner, section: section.isEmpty ? key : "\(section).\(key)", path: path)
-    }
-
-    func tables(_ key: String) throws(ConfigurationError) -> [TableReader] {
-        guard let value = value(key) else { return [] }
-        guard let array = value.array else { throw error(key, "expected an array of tables [[\(section).\(key)]]") }
-        var out: [TableReader] = []
-        for index in 0..<array.count {
-            guard let inner = array[index].table else { throw error(key, "entry \(index + 1) is not a table") }
-            out.append(TableReader(table: inner, section: "\(section).\(key)[\(index + 1)]", path: path))
-        }
-        return out
-    }
-
-    func string(_ key: String) throws(ConfigurationError) -> String? {
-        guard let value = value(key) else { return nil }
-        guard let string = value.string else { throw error(key, "expected a string, got \(value.type)") }
-        return string
-    }
-
-    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
-        guard let value = value(key) else { return nil }
-        guard let bool = value.bool else { throw error(key, "expected true or false, got \(value.type)") }
-        return bool
-    }
-
-    func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
-        guard let value = value(key) else { return nil }
-        guard let int = value.int else { throw error(key, "expected an integer, got \(value.type)") }
-        guard range.contains(int) else { throw error(key, "expected \(range.lowerBound)…\(range.upperBound), got \(int)") }
-        return int
-    }
-
-    func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
-        guard let value = value(key) else { return nil }
-        guard let number = value.double ?? value.int.map(Double.init) else { throw error(key, "expected a number, got \(value.type)") }
-        guard range.contains(number) else { throw error(key, "expected \(range.lowerBound)…\(range.upperBound), got \(number)") }
-        return number
     }
 }

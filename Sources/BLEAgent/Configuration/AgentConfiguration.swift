@@ -37,6 +37,10 @@ struct AgentConfiguration: Sendable {
     /// `[guidance]`
     var guidanceFile: String?
 
+    /// `[registration]`: the notification server a positive registration and operation logs go to.
+    var registrationServer: URL?
+    var registrationRegion = "440"
+
     /// One `[[keys.source]]`: where positive keys are published.
     struct KeySource: Sendable, Hashable {
         enum Kind: Sendable, Hashable {

@@ -13,3 +13,26 @@ enum ChildProcess {
         try process.run()
     }
 }
+
+extension ChildProcess {
+    /// Runs `arguments` (found on $PATH) and returns its standard output, or nil when it cannot run
+    /// or exits non-zero. For short informational commands only (the output is read whole).
+    static func output(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try start(process)
+        } catch {
+            return nil
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -9,10 +9,14 @@ public struct AgentClock: Sendable, Hashable {
     public var origin: Double
     /// Simulated seconds per real second (1 = real time).
     public var speed: Double
+    /// Seconds added to the result: a test runs one step "tomorrow" (e.g. the server's export of
+    /// keys embargoed until after their day) without waiting for it.
+    public var offset: Double
 
-    public init(origin: Double = 0, speed: Double = 1) {
+    public init(origin: Double = 0, speed: Double = 1, offset: Double = 0) {
         self.origin = origin
         self.speed = max(speed, 1e-6)
+        self.offset = offset
     }
 
     public static let real = AgentClock()
@@ -20,24 +24,26 @@ public struct AgentClock: Sendable, Hashable {
     /// Simulated unix seconds now.
     public func now() -> Double {
         let real = Date().timeIntervalSince1970
-        return speed == 1 ? real : origin + (real - origin) * speed
+        return (speed == 1 ? real : origin + (real - origin) * speed) + offset
     }
 
     public func realSeconds(for simulated: Double) -> Double { simulated / speed }
     public func simulatedSeconds(for real: Double) -> Double { real * speed }
 
-    /// Parses `speed=60,origin=1764000000` (either part optional), as `--clock` and `BLEAGENT_CLOCK` take it.
+    /// Parses `speed=60,origin=1764000000,offset=86400` (each part optional), as `--clock` and
+    /// the configuration files' `clock` take it.
     public init?(specification: String) {
-        var origin = 0.0, speed = 1.0
+        var origin = 0.0, speed = 1.0, offset = 0.0
         for part in specification.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, let value = Double(pair[1]), value.isFinite else { return nil }
             switch pair[0] {
             case "speed": guard value > 0 else { return nil }; speed = value
             case "origin": origin = value
+            case "offset": offset = value
             default: return nil
             }
         }
-        self.init(origin: origin, speed: speed)
+        self.init(origin: origin, speed: speed, offset: offset)
     }
 }

@@ -1,0 +1,31 @@
+import ContactStore
+import ExposureNotification
+import Foundation
+
+/// This device's daily keys that have been on air: from the running daemon (`GetOwnKeys`, root
+/// only by the bus policy), else from the store itself (which needs its key). What `keys own`
+/// shows and `register` shares (after the onset rule).
+enum OwnKeySource {
+    static func keysOnAir(state: StateOptions) async throws(CLIError) -> [TemporaryExposureKey] {
+        var fromDaemon: [KeyJSON]?
+        do throws(DaemonClient.Failure) {
+            fromDaemon = try await DaemonClient.connect().json("GetOwnKeys", as: [KeyJSON].self)
+        } catch {
+            guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+        }
+        if let fromDaemon {
+            return try fromDaemon.map { json throws(CLIError) in
+                guard let data = Block16(hex: json.keyData) else { throw CLIError(.dataError, "the daemon sent a malformed key") }
+                return TemporaryExposureKey(keyData: data, rollingStartIntervalNumber: ENIntervalNumber(rawValue: json.rollingStartIntervalNumber),
+                                            rollingPeriod: json.rollingPeriod ?? TemporaryExposureKey.maximumRollingPeriod)
+            }
+        }
+        do throws(StoreError) {
+            let now = Int64(Date().timeIntervalSince1970)
+            let store = try await ContactStore.open(state.directory, now: now)
+            return try await store.ownKeysOnAir(now: now)
+        } catch {
+            throw error.cliError
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// A registration sent but not yet answered, kept in the state directory (mode 0600) so that a
+/// retry — after a lost reply, a crash, or the user running `register` again with the same number —
+/// reuses the idempotency key and the server stores nothing twice. Removed once the server answers.
+/// It holds the processing number and the idempotency key, never keys.
+struct PendingRegistration: Codable, Equatable {
+    var processingNumber: String
+    var idempotencyKey: String
+    var createdAt: Double
+
+    static func path(in directory: String) -> String { "\(directory)/registration-pending.json" }
+
+    /// The pending registration for `number`, or a new one (saved when the directory is writable).
+    static func forNumber(_ number: String, directory: String, now: Double) -> PendingRegistration {
+        if let data = FileManager.default.contents(atPath: path(in: directory)),
+           let pending = try? JSONDecoder().decode(PendingRegistration.self, from: data),
+           pending.processingNumber == number, now - pending.createdAt < 86_400 {
+            return pending
+        }
+        let pending = PendingRegistration(processingNumber: number, idempotencyKey: UUID().uuidString.lowercased(), createdAt: now)
+        if let data = try? JSONEncoder().encode(pending) {
+            FileManager.default.createFile(atPath: path(in: directory), contents: data, attributes: [.posixPermissions: 0o600])
+        }
+        return pending
+    }
+
+    static func clear(directory: String) {
+        try? FileManager.default.removeItem(atPath: path(in: directory))
+    }
+}

@@ -1,0 +1,235 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NotificationServer
+import ServiceLifecycle
+import TOMLConfiguration
+
+/// A failure printed as one line with a meaningful exit code.
+struct ServerFailure: Error {
+    var message: String
+    var code: Int32
+}
+
+extension ServerOptions {
+    func load() throws(ServerFailure) -> ServerConfiguration {
+        var configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.load(path: config)
+        } catch {
+            throw ServerFailure(message: error.description, code: 65)
+        }
+        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        if let database { configuration.databaseURL = database }
+        return configuration
+    }
+
+    func open(logger: Logger) async throws(ServerFailure) -> ServerRuntime {
+        let configuration = try load()
+        do {
+            return try await ServerRuntime.open(configuration, logger: logger)
+        } catch {
+            let code: Int32 = switch error {
+            case .configuration: 65
+            case .database: 69
+            default: 1
+            }
+            throw ServerFailure(message: error.description, code: code)
+        }
+    }
+}
+
+func reporting(_ body: () async throws(ServerFailure) -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        FileHandle.standardError.write(Data("bleagent-server: \(error.message)\n".utf8))
+        throw ExitCode(error.code)
+    }
+}
+
+func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+}
+
+func makeLogger() -> Logger {
+    var logger = Logger(label: "bleagent-server")
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve registrations, the health-centre endpoints, operation logs and (by default) the key files.",
+        discussion: """
+        First start makes the data directory with the number secret, the signing key (its public half in
+        signing-key.pub.pem, for agents' [[keys.public_key]]) and the admin token. The export worker runs
+        at start and every [export] interval_minutes. SIGTERM/SIGINT stop it gracefully.
+        """
+    )
+
+    @OptionGroup var options: ServerOptions
+    @Option(help: ArgumentHelp("Override [server] listen.", valueName: "HOST:PORT")) var listen: String?
+
+    func run() async throws {
+        try await reporting { () throws(ServerFailure) in
+            let logger = makeLogger()
+            var runtime = try await options.open(logger: logger)
+            if let listen {
+                guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                    throw ServerFailure(message: "--listen expects HOST:PORT", code: 65)
+                }
+                var configuration = runtime.configuration
+                configuration.host = String(listen[..<colon])
+                configuration.port = port
+                await runtime.close()
+                runtime = try await ServerOptions.reopen(configuration, logger: logger)
+            }
+            let configuration = runtime.configuration
+            for file in runtime.secrets.created { logger.notice("created \(file)") }
+            let ready = runtime
+            let app = Application(
+                router: runtime.routes().router(),
+                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bleagent-server"),
+                services: [ExportService(runtime: runtime)],
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? configuration.port
+                    // One line scripts can wait for (stdout), the rest for the operator (log).
+                    FileHandle.standardOutput.write(Data("listening on http://\(configuration.host):\(port)\n".utf8))
+                    ready.logger.notice("""
+                        serving: regions \(configuration.regions.joined(separator: ",")); exports in \(configuration.exportDirectory) \
+                        (public key \(configuration.publicKeyFile)); admin token in \(configuration.adminTokenFile); \
+                        database \(configuration.databaseURL.hasPrefix("postgres") ? "PostgreSQL" : "SQLite")
+                        """)
+                },
+                logger: logger)
+            do {
+                try await app.runService()
+            } catch {
+                await runtime.close()
+                throw ServerFailure(message: "\(error)", code: 1)
+            }
+            await runtime.close()
+        }
+    }
+}
+
+extension ServerOptions {
+    static func reopen(_ configuration: ServerConfiguration, logger: Logger) async throws(ServerFailure) -> ServerRuntime {
+        do {
+            return try await ServerRuntime.open(configuration, logger: logger)
+        } catch {
+            throw ServerFailure(message: error.description, code: 69)
+        }
+    }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Run one export pass now: finish interrupted exports, write new files, publish the lists, delete old files.")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        try await reporting { () throws(ServerFailure) in
+            let runtime = try await options.open(logger: makeLogger())
+            let report: ExportWorker.Report
+            do throws(ServerError) {
+                report = try await runtime.worker.run(now: runtime.now())
+            } catch {
+                await runtime.close()
+                throw ServerFailure(message: error.description, code: 1)
+            }
+            await runtime.close()
+            if options.json { printJSON(report); return }
+            print("\(report.filesWritten) new file(s) with \(report.keysPublished) key(s) (+\(report.paddingKeys) padding); "
+                  + "\(report.filesResumed) interrupted export(s) finished; \(report.filesDeleted) old file(s) deleted.")
+        }
+    }
+}
+
+struct NumberCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "number",
+        abstract: "Health centre: issue a processing number for a new case, or reissue one.",
+        discussion: """
+        The same as POST /v1/admin/cases (and …/reissue) with the admin token, for an operator on the
+        server itself. A number is valid for [registration] number_lifetime_minutes (60); an unused one
+        can be reissued 4 times; none is issued after the case registered. Only a keyed hash is stored.
+        """,
+        subcommands: [Issue.self, Reissue.self])
+
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "issue", abstract: "A new case and its processing number.")
+        @OptionGroup var options: ServerOptions
+
+        func run() async throws {
+            try await reporting { () throws(ServerFailure) in
+                let runtime = try await options.open(logger: makeLogger())
+                let issued: RegistrationService.IssuedNumber
+                do throws(RegistrationService.Failure) {
+                    issued = try await runtime.registration.issue(now: runtime.now())
+                } catch {
+                    await runtime.close()
+                    throw ServerFailure(message: error.description, code: 1)
+                }
+                await runtime.close()
+                NumberCommand.show(issued, json: options.json)
+            }
+        }
+    }
+
+    struct Reissue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reissue", abstract: "Replace a case's unused number.")
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "The case id `number issue` printed.") var caseID: String
+
+        func run() async throws {
+            try await reporting { () throws(ServerFailure) in
+                let runtime = try await options.open(logger: makeLogger())
+                let issued: RegistrationService.IssuedNumber
+                do throws(RegistrationService.Failure) {
+                    issued = try await runtime.registration.reissue(caseID: caseID, now: runtime.now())
+                } catch {
+                    await runtime.close()
+                    throw ServerFailure(message: error.description, code: error == .unknownCase ? 66 : 1)
+                }
+                await runtime.close()
+                NumberCommand.show(issued, json: options.json)
+            }
+        }
+    }
+
+    static func show(_ issued: RegistrationService.IssuedNumber, json: Bool) {
+        if json { printJSON(issued); return }
+        let expiry = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(issued.expiresAt)))
+        print("Processing number: \(issued.processingNumber)  (valid until \(expiry))")
+        print("Case: \(issued.caseID)  (reissues left: \(issued.reissuesLeft))")
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Open and registered cases, queued keys, published files.")
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        try await reporting { () throws(ServerFailure) in
+            let runtime = try await options.open(logger: makeLogger())
+            let statistics: ServerStatistics
+            do throws(ServerError) {
+                statistics = try await runtime.database.statistics()
+            } catch {
+                await runtime.close()
+                throw ServerFailure(message: error.description, code: 69)
+            }
+            await runtime.close()
+            if options.json { printJSON(statistics); return }
+            print("cases open: \(statistics.openCases), registered: \(statistics.registeredCases); keys queued: \(statistics.pendingKeys); files published: \(statistics.publishedExports)")
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import AgentTime
+import Foundation
+import TOMLConfiguration
+
+/// Everything `/etc/bleagent/server.toml` can set. Every key has a default, so `bleagent-server
+/// serve` runs without a file (SQLite and keys under the data directory, loopback only).
+public struct ServerConfiguration: Sendable {
+    public static let standardPath = "/etc/bleagent/server.toml"
+
+    /// `[server]`
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "/var/lib/bleagent-server"
+    /// How agents reach the export files (list.json holds absolute URLs). Default: this server.
+    public var publicURL: String?
+    /// Serve the export folder over HTTP too (else another web server, object store or CDN does).
+    public var serveExports = true
+    public var clock = AgentClock.real
+
+    /// `[database] url`: "sqlite" (a file in the data directory), a path ending in .sqlite, or postgres://…
+    public var databaseURL = "sqlite"
+
+    /// `[registration]`
+    public var regions = ["440"]
+    public var attemptsPerClientPerHour = 10
+    public var failedAttemptsPerHour = 100
+    public var numberLifetimeMinutes = 60
+
+    /// `[export]`
+    public var exportIntervalMinutes = 60.0
+    public var minimumKeys = 1_000
+    public var keyID = "440"
+    public var keyVersion = "v1"
+    public var signingKeyPath: String?
+    public var container = "c19r"
+    public var retentionDays = 14
+    public var embargoMinutes = 120
+
+    /// `[logs]`
+    public var logsMaximumBytes = 1 << 20
+
+    public init() {}
+
+    public var exportDirectory: String { "\(dataDirectory)/exports" }
+    public var logDirectory: String { "\(dataDirectory)/logs" }
+    public var signingKeyFile: String { signingKeyPath ?? "\(dataDirectory)/signing-key.pem" }
+    public var publicKeyFile: String { "\(dataDirectory)/signing-key.pub.pem" }
+    public var adminTokenFile: String { "\(dataDirectory)/admin-token" }
+    public var numberSecretFile: String { "\(dataDirectory)/number-secret" }
+    public var effectivePublicURL: String { publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
+    /// Reads `path`; without a path, the standard file if it exists, else the defaults.
+    public static func load(path: String? = nil) throws(ConfigurationError) -> ServerConfiguration {
+        let file = path ?? standardPath
+        guard FileManager.default.fileExists(atPath: file) else {
+            guard path == nil else { throw ConfigurationError(path: file, location: "file", problem: "does not exist") }
+            return ServerConfiguration()
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigurationError(path: file, location: "file", problem: "cannot be read (permissions?)")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), path: file)
+    }
+
+    public static func parse(_ text: String, path: String) throws(ConfigurationError) -> ServerConfiguration {
+        let reader = try TableReader.parse(text, path: path)
+        var configuration = ServerConfiguration()
+        try reader.allow(["server", "database", "registration", "export", "logs"])
+        if let server = try reader.table("server") {
+            try server.allow(["listen", "data_directory", "public_url", "serve_exports", "clock"])
+            if let listen = try server.string("listen") {
+                guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
+                    throw server.error("listen", "expected HOST:PORT, e.g. 127.0.0.1:8080")
+                }
+                configuration.host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                configuration.port = port
+            }
+            configuration.dataDirectory = try server.string("data_directory") ?? configuration.dataDirectory
+            if let url = try server.string("public_url") {
+                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
+                    throw server.error("public_url", "expected an http(s) URL")
+                }
+                configuration.publicURL = url
+            }
+            configuration.serveExports = try server.bool("serve_exports") ?? configuration.serveExports
+            if let clock = try server.string("clock") {
+                guard let parsed = AgentClock(specification: clock) else { throw server.error("clock", "expected speed=N,origin=UNIX_SECONDS") }
+                configuration.clock = parsed
+            }
+        }
+        if let database = try reader.table("database") {
+            try database.allow(["url"])
+            if let url = try database.string("url") {
+                guard url == "sqlite" || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.hasSuffix(".sqlite") else {
+                    throw database.error("url", "expected \"sqlite\", a path ending in .sqlite, or postgres://user:password@host:port/database")
+                }
+                configuration.databaseURL = url
+            }
+        }
+        if let registration = try reader.table("registration") {
+            try registration.allow(["regions", "attempts_per_client_per_hour", "failed_attempts_per_hour", "number_lifetime_minutes"])
+            configuration.regions = try registration.strings("regions", expected: "a region code (letters and digits)") { text in
+                !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber }
+            } ?? configuration.regions
+            configuration.attemptsPerClientPerHour = try registration.integer("attempts_per_client_per_hour", in: 1...10_000) ?? configuration.attemptsPerClientPerHour
+            configuration.failedAttemptsPerHour = try registration.integer("failed_attempts_per_hour", in: 1...1_000_000) ?? configuration.failedAttemptsPerHour
+            configuration.numberLifetimeMinutes = try registration.integer("number_lifetime_minutes", in: 1...(7 * 24 * 60)) ?? configuration.numberLifetimeMinutes
+        }
+        if let export = try reader.table("export") {
+            try export.allow(["interval_minutes", "minimum_keys", "key_id", "key_version", "signing_key", "container", "retention_days", "embargo_minutes"])
+            configuration.exportIntervalMinutes = try export.number("interval_minutes", in: 0.01...1_440) ?? configuration.exportIntervalMinutes
+            configuration.minimumKeys = try export.integer("minimum_keys", in: 0...1_000_000) ?? configuration.minimumKeys
+            configuration.keyID = try export.string("key_id") ?? configuration.keyID
+            configuration.keyVersion = try export.string("key_version") ?? configuration.keyVersion
+            configuration.signingKeyPath = try export.string("signing_key")
+            if let container = try export.string("container") {
+                guard !container.isEmpty, container.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw export.error("container", "expected a folder name (letters, digits, - and _)")
+                }
+                configuration.container = container
+            }
+            configuration.retentionDays = try export.integer("retention_days", in: 1...60) ?? configuration.retentionDays
+            configuration.embargoMinutes = try export.integer("embargo_minutes", in: 0...(24 * 60)) ?? configuration.embargoMinutes
+        }
+        if let logs = try reader.table("logs") {
+            try logs.allow(["max_bytes"])
+            configuration.logsMaximumBytes = try logs.integer("max_bytes", in: 1_024...(64 << 20)) ?? configuration.logsMaximumBytes
+        }
+        return configuration
+    }
+}

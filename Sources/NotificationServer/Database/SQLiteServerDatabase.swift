@@ -1,0 +1,207 @@
+import ExposureNotification
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file (WAL, `synchronous = FULL`: an acknowledged registration
+/// survives a power cut; `secure_delete`: deleted keys and numbers leave no bytes behind).
+public final class SQLiteServerDatabase: ServerDatabase {
+    let pool: DatabasePool
+    let path: String
+
+    public init(path: String) throws(ServerError) {
+        self.path = path
+        var configuration = GRDB.Configuration()
+        configuration.label = "bleagent-server"
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .database("cannot open \(path): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ServerError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as ServerError {
+            throw error
+        } catch {
+            throw .database("\(path): \(Self.describe(error))")
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ServerError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw .database("\(path): \(Self.describe(error))")
+        }
+    }
+
+    public func close() async {
+        try? pool.close()
+    }
+
+    public func prepare() async throws(ServerError) {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            for statement in ServerSchema.statements(for: .sqlite) { try db.execute(sql: statement) }
+        }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            throw .database("\(path): cannot create the tables: \(Self.describe(error))")
+        }
+    }
+
+    public func createCase(id: String, numberHash: Data, now: Int64, expiresAt: Int64) async throws(ServerError) -> Bool {
+        try await write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM processing_numbers WHERE hash = ?", arguments: [numberHash]) != nil { return false }
+            try db.execute(sql: "INSERT INTO cases (id, numbers_issued, created_at) VALUES (?, 1, ?)", arguments: [id, now])
+            try db.execute(sql: "INSERT INTO processing_numbers (hash, case_id, issued_at, expires_at, state) VALUES (?, ?, ?, ?, 0)",
+                           arguments: [numberHash, id, now, expiresAt])
+            return true
+        }
+    }
+
+    public func reissue(caseID: String, numberHash: Data, now: Int64, expiresAt: Int64, maximumReissues: Int) async throws(ServerError) -> ReissueResult {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT numbers_issued, registered_at FROM cases WHERE id = ?", arguments: [caseID]) else {
+                return .unknownCase
+            }
+            if (row["registered_at"] as Int64?) != nil { return .alreadyRegistered }
+            let issued: Int = row["numbers_issued"]
+            guard issued - 1 < maximumReissues else { return .limitReached }
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM processing_numbers WHERE hash = ?", arguments: [numberHash]) != nil {
+                throw ServerError.database("number collision: draw again")
+            }
+            try db.execute(sql: "UPDATE processing_numbers SET state = 2 WHERE case_id = ? AND state = 0", arguments: [caseID])
+            try db.execute(sql: "INSERT INTO processing_numbers (hash, case_id, issued_at, expires_at, state) VALUES (?, ?, ?, ?, 0)",
+                           arguments: [numberHash, caseID, now, expiresAt])
+            try db.execute(sql: "UPDATE cases SET numbers_issued = numbers_issued + 1 WHERE id = ?", arguments: [caseID])
+            return .issued(reissuesLeft: maximumReissues - issued)
+        }
+    }
+
+    public func register(numberHash: Data, idempotencyKey: String, requestDigest: Data, keys: [PendingKey], now: Int64) async throws(ServerError) -> RegistrationResult {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT case_id, expires_at, state, idempotency_key, request_digest FROM processing_numbers WHERE hash = ?
+                """, arguments: [numberHash]) else { return .unknownNumber }
+            let state = NumberState(rawValue: row["state"]) ?? .used
+            switch state {
+            case .used:
+                let sameRequest = (row["idempotency_key"] as String?) == idempotencyKey && (row["request_digest"] as Data?) == requestDigest
+                return sameRequest ? .repeated : .usedNumber
+            case .replaced:
+                return .expiredNumber
+            case .active:
+                guard (row["expires_at"] as Int64) > now else { return .expiredNumber }
+            }
+            var stored = 0
+            for pending in keys {
+                try db.execute(sql: """
+                    INSERT INTO diagnosis_keys (id, key_data, rolling_start, rolling_period, report_type, days_since_onset, region, day, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                    """, arguments: ServerSchema.keyArguments(pending, now: now))
+                stored += db.changesCount
+            }
+            try db.execute(sql: "UPDATE processing_numbers SET state = 1, idempotency_key = ?, request_digest = ?, used_at = ? WHERE hash = ?",
+                           arguments: [idempotencyKey, requestDigest, now, numberHash])
+            try db.execute(sql: "UPDATE cases SET registered_at = ? WHERE id = ?", arguments: [now, row["case_id"] as String])
+            return .registered(stored: stored)
+        }
+    }
+
+    public func exportableDays(region: String, endedBy interval: UInt32) async throws(ServerError) -> [ExposureDay] {
+        try await read { db in
+            try Int32.fetchAll(db, sql: """
+                SELECT DISTINCT day FROM diagnosis_keys WHERE region = ? AND export_id IS NULL AND rolling_start + rolling_period <= ? ORDER BY day
+                """, arguments: [region, Int64(interval)]).map(ExposureDay.init(rawValue:))
+        }
+    }
+
+    public func beginExport(region: String, day: ExposureDay, endedBy interval: UInt32, createdMillis: Int64) async throws(ServerError) -> ExportRecord? {
+        try await write { db in
+            let condition = "region = ? AND day = ? AND export_id IS NULL AND rolling_start + rolling_period <= ?"
+            let arguments: StatementArguments = [region, day.rawValue, Int64(interval)]
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM diagnosis_keys WHERE \(condition)", arguments: arguments) ?? 0
+            guard count > 0 else { return nil }
+            try db.execute(sql: "INSERT INTO exports (region, day, created_ms, key_count, published) VALUES (?, ?, ?, ?, 0)",
+                           arguments: [region, day.rawValue, createdMillis, count])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "UPDATE diagnosis_keys SET export_id = ? WHERE \(condition)", arguments: [id] + arguments)
+            return ExportRecord(id: id, region: region, day: day, createdMillis: createdMillis, keyCount: count)
+        }
+    }
+
+    public func keys(ofExport id: Int64) async throws(ServerError) -> [TemporaryExposureKey] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT key_data, rolling_start, rolling_period, report_type, days_since_onset FROM diagnosis_keys WHERE export_id = ? ORDER BY id
+                """, arguments: [id]).compactMap { row in
+                ServerSchema.key(data: row["key_data"], start: row["rolling_start"], period: row["rolling_period"],
+                                 reportType: row["report_type"], daysSinceOnset: row["days_since_onset"])
+            }
+        }
+    }
+
+    public func unfinishedExports() async throws(ServerError) -> [ExportRecord] {
+        try await read { db in try Self.exports(db, where: "published = 0", arguments: []) }
+    }
+
+    public func finishExport(id: Int64) async throws(ServerError) {
+        try await write { db in
+            try db.execute(sql: "UPDATE exports SET published = 1 WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM diagnosis_keys WHERE export_id = ?", arguments: [id])
+        }
+    }
+
+    public func publishedExports(region: String) async throws(ServerError) -> [ExportRecord] {
+        try await read { db in try Self.exports(db, where: "published = 1 AND region = ?", arguments: [region]) }
+    }
+
+    public func removeExports(createdBefore millis: Int64) async throws(ServerError) -> [ExportRecord] {
+        try await write { db in
+            let old = try Self.exports(db, where: "published = 1 AND created_ms < ?", arguments: [millis])
+            try db.execute(sql: "DELETE FROM exports WHERE published = 1 AND created_ms < ?", arguments: [millis])
+            return old
+        }
+    }
+
+    public func purge(numbersExpiredBefore seconds: Int64, keysBefore day: ExposureDay) async throws(ServerError) {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM processing_numbers WHERE expires_at < ?", arguments: [seconds])
+            try db.execute(sql: "DELETE FROM diagnosis_keys WHERE day < ? AND export_id IS NULL", arguments: [day.rawValue])
+            try db.execute(sql: "DELETE FROM cases WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM processing_numbers WHERE case_id = cases.id)",
+                           arguments: [seconds])
+        }
+    }
+
+    public func statistics() async throws(ServerError) -> ServerStatistics {
+        try await read { db in
+            ServerStatistics(
+                openCases: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE registered_at IS NULL") ?? 0,
+                registeredCases: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE registered_at IS NOT NULL") ?? 0,
+                pendingKeys: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM diagnosis_keys") ?? 0,
+                publishedExports: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exports WHERE published = 1") ?? 0)
+        }
+    }
+
+    private static func exports(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [ExportRecord] {
+        try Row.fetchAll(db, sql: "SELECT id, region, day, created_ms, key_count FROM exports WHERE \(condition) ORDER BY created_ms, id",
+                         arguments: arguments).map { row in
+            ExportRecord(id: row["id"], region: row["region"], day: ExposureDay(rawValue: row["day"]),
+                         createdMillis: row["created_ms"], keyCount: row["key_count"])
+        }
+    }
+}

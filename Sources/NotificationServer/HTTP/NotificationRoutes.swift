@@ -1,0 +1,198 @@
+import AgentTime
+import Crypto
+import ExposureNotification
+import Foundation
+import Hummingbird
+import Logging
+
+/// The HTTP interface:
+///   PUT  /v3/diagnosis                      register positive keys (COCOA's request; `X-Chaff` → 200, nothing stored)
+///   PUT  /v1/logs  (or POST)                store an operation-log zip, answer its log ID
+///   POST /v1/admin/cases                    health centre: a new case and processing number (bearer token)
+///   POST /v1/admin/cases/{id}/reissue       health centre: replace an unused number (up to 4 times)
+///   GET  /v1/admin/statistics               counts (bearer token)
+///   GET  /healthz
+///   GET  /{container}/{region}/list.json, index.txt, *.zip   the exports, when the server serves them
+/// Errors are JSON `{"error": code, "message": text}`; numbers never appear in logs.
+public struct NotificationRoutes: Sendable {
+    public var registration: RegistrationService
+    public var throttle: AttemptThrottle
+    public var logThrottle: AttemptThrottle
+    public var logs: OperationLogStore
+    public var adminToken: String
+    public var exportDirectory: String?
+    public var clock: AgentClock
+    public var logger: Logger
+
+    public init(registration: RegistrationService, throttle: AttemptThrottle, logThrottle: AttemptThrottle, logs: OperationLogStore,
+                adminToken: String, exportDirectory: String?, clock: AgentClock, logger: Logger) {
+        self.registration = registration
+        self.throttle = throttle
+        self.logThrottle = logThrottle
+        self.logs = logs
+        self.adminToken = adminToken
+        self.exportDirectory = exportDirectory
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Requests larger than this are refused before they are read (a registration is ~5 KB).
+    static let maximumRegistrationBytes = 64 * 1024
+
+    public func router() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
+        if let exportDirectory {
+            router.add(middleware: FileMiddleware(exportDirectory, searchForIndexHtml: false, logger: logger))
+        }
+        router.get("healthz") { _, _ in Self.json(.ok, ["status": "ok"]) }
+        router.put("v3/diagnosis") { request, context in try await register(request, context: context) }
+        router.put("v1/logs") { request, context in try await uploadLog(request, context: context) }
+        router.post("v1/logs") { request, context in try await uploadLog(request, context: context) }
+        router.post("v1/admin/cases") { request, _ in
+            guard authorized(request) else { return Self.unauthorized }
+            do throws(RegistrationService.Failure) {
+                return Self.json(.created, try await registration.issue(now: now()))
+            } catch {
+                return failure(error)
+            }
+        }
+        router.post("v1/admin/cases/:case/reissue") { request, context in
+            guard authorized(request) else { return Self.unauthorized }
+            guard let caseID = context.parameters.get("case") else { return Self.error(.badRequest, "bad_request", "no case id") }
+            do throws(RegistrationService.Failure) {
+                return Self.json(.ok, try await registration.reissue(caseID: caseID, now: now()))
+            } catch {
+                return failure(error)
+            }
+        }
+        router.get("v1/admin/statistics") { request, _ in
+            guard authorized(request) else { return Self.unauthorized }
+            do throws(ServerError) {
+                return Self.json(.ok, try await registration.database.statistics())
+            } catch {
+                return failure(.server(error))
+            }
+        }
+        return router
+    }
+
+    func now() -> Int64 { Int64(clock.now()) }
+
+    private func register(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maximumRegistrationBytes)
+        if request.headers.contains(where: { $0.name.canonicalName == "x-chaff" }) {
+            // Chaff: the same answer as a registration, nothing verified or stored.
+            return Self.json(.ok, ["status": "registered"])
+        }
+        let now = now()
+        if case .wait(let seconds) = await throttle.attempt(client: context.clientKey, now: now) {
+            return Self.tooMany(seconds)
+        }
+        let submission: DiagnosisSubmission
+        do {
+            submission = try JSONDecoder().decode(DiagnosisSubmission.self, from: Data(buffer: body))
+        } catch {
+            return Self.error(.badRequest, "bad_request", "the body is not COCOA's diagnosis JSON: \(Self.decodingProblem(error))")
+        }
+        let outcome: RegistrationOutcome
+        do {
+            outcome = try await registration.register(submission, now: now)
+        } catch {
+            return failure(error)
+        }
+        switch outcome {
+        case .registered(let accepted, let dropped):
+            logger.info("registration stored", metadata: ["keys": "\(accepted)", "dropped": "\(dropped)"])
+            return Self.json(.ok, RegisteredAnswer(status: "registered", keysAccepted: accepted, keysDropped: dropped))
+        case .unknownNumber, .expiredNumber, .usedNumber:
+            await throttle.failed(now: now)
+            logger.notice("registration refused", metadata: ["reason": "\(outcome.code)"])
+            let status: HTTPResponse.Status = switch outcome {
+            case .expiredNumber: .gone
+            case .usedNumber: .conflict
+            default: .forbidden
+            }
+            return Self.error(status, outcome.code, outcome.message)
+        }
+    }
+
+    private func uploadLog(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        var request = request
+        if case .wait(let seconds) = await logThrottle.attempt(client: context.clientKey, now: now()) {
+            return Self.tooMany(seconds)
+        }
+        let body = try await request.collectBody(upTo: logs.maximumBytes)
+        do {
+            let id = try logs.store(Data(buffer: body))
+            logger.info("operation log stored", metadata: ["log_id": "\(id)", "bytes": "\(body.readableBytes)"])
+            return Self.json(.created, ["log_id": id])
+        } catch .tooLarge(let limit) {
+            return Self.error(.contentTooLarge, "too_large", "the log is larger than \(limit) bytes")
+        } catch .notAZip {
+            return Self.error(.badRequest, "bad_request", "the log is not a zip file")
+        } catch {
+            logger.error("cannot store an operation log: \(error)")
+            return Self.error(.serviceUnavailable, "unavailable", "the server cannot store logs right now")
+        }
+    }
+
+    private func authorized(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let given = Data(header.dropFirst("Bearer ".count).utf8), expected = Data(adminToken.utf8)
+        // Constant time: compare MACs of both under a fresh key.
+        let key = SymmetricKey(size: .bits256)
+        return HMAC<SHA256>.authenticationCode(for: given, using: key) == HMAC<SHA256>.authenticationCode(for: expected, using: key)
+    }
+
+    private func failure(_ error: RegistrationService.Failure) -> Response {
+        switch error {
+        case .badRequest(let detail): return Self.error(.badRequest, "bad_request", detail)
+        case .unknownCase: return Self.error(.notFound, "unknown_case", error.description)
+        case .caseRegistered: return Self.error(.conflict, "case_registered", error.description)
+        case .reissueLimit: return Self.error(.conflict, "reissue_limit", error.description)
+        case .server(let failure):
+            logger.error("server failure: \(failure)")
+            return Self.error(.serviceUnavailable, "unavailable", "the server cannot take registrations right now; try again later")
+        }
+    }
+
+    struct RegisteredAnswer: Encodable {
+        var status: String
+        var keysAccepted: Int
+        var keysDropped: Int
+        enum CodingKeys: String, CodingKey { case status, keysAccepted = "keys_accepted", keysDropped = "keys_dropped" }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable, headers extra: HTTPFields = [:]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) -> Response {
+        json(status, ["error": code, "message": message], headers: headers)
+    }
+
+    static var unauthorized: Response {
+        error(.unauthorized, "unauthorized", "the health-centre endpoints need Authorization: Bearer <admin token>",
+              headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    static func tooMany(_ seconds: Int64) -> Response {
+        error(.tooManyRequests, "throttled", "too many attempts: try again in \(seconds) s", headers: [.retryAfter: "\(seconds)"])
+    }
+
+    static func decodingProblem(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "\(key.stringValue) is missing"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+        case DecodingError.dataCorrupted: "not valid JSON"
+        default: "\(error)"
+        }
+    }
+}

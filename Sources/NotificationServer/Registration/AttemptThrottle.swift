@@ -1,0 +1,66 @@
+/// Limits registration attempts: an 8-digit number space is small, so guessing must be slow.
+/// Per client (its IP address): at most `perClient` attempts in any `window`. For everyone
+/// together: at most `globalFailures` failed verifications in any `window`; past that, every
+/// registration waits (a deliberate trade: a guessing campaign delays honest registrations by at
+/// most one window instead of succeeding). Memory is bounded by `maximumClients`.
+public actor AttemptThrottle {
+    public struct Limits: Sendable {
+        public var perClient = 10
+        public var globalFailures = 100
+        public var window: Int64 = 3_600
+        public var maximumClients = 100_000
+
+        public init(perClient: Int = 10, globalFailures: Int = 100, window: Int64 = 3_600) {
+            self.perClient = perClient
+            self.globalFailures = globalFailures
+            self.window = window
+        }
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        case allowed
+        /// Seconds until an attempt would be allowed.
+        case wait(Int64)
+    }
+
+    let limits: Limits
+    private var clients: [String: [Int64]] = [:]
+    private var failures: [Int64] = []
+
+    public init(limits: Limits) {
+        self.limits = limits
+    }
+
+    /// Counts an attempt by `client` at `now` if allowed.
+    public func attempt(client: String, now: Int64) -> Verdict {
+        let since = now - limits.window
+        failures.removeAll { $0 <= since }
+        if failures.count >= limits.globalFailures, let oldest = failures.first {
+            return .wait(max(1, oldest + limits.window - now))
+        }
+        var times = clients[client, default: []]
+        times.removeAll { $0 <= since }
+        if times.count >= limits.perClient, let oldest = times.first {
+            clients[client] = times
+            return .wait(max(1, oldest + limits.window - now))
+        }
+        times.append(now)
+        clients[client] = times
+        if clients.count > limits.maximumClients { prune(since: since) }
+        return .allowed
+    }
+
+    /// Records that an attempt failed verification (unknown, expired or used number).
+    public func failed(now: Int64) {
+        failures.append(now)
+    }
+
+    private func prune(since: Int64) {
+        clients = clients.filter { $0.value.contains { $0 > since } }
+        // Still too many distinct clients within one window: forget the quietest half.
+        if clients.count > limits.maximumClients {
+            let keep = clients.sorted { ($0.value.last ?? 0) > ($1.value.last ?? 0) }.prefix(limits.maximumClients / 2)
+            clients = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+        }
+    }
+}

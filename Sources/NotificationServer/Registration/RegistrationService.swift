@@ -1,0 +1,165 @@
+import Crypto
+import ExposureNotification
+import Foundation
+
+/// The health-centre side (issuing processing numbers) and the registration of positive keys.
+public struct RegistrationService: Sendable {
+    public struct Settings: Sendable {
+        public var regions: [String]
+        /// A number is valid this long after it is issued (COCOA/HER-SYS: one hour).
+        public var numberLifetime: Int64 = 3_600
+        /// Unused numbers of a case can be replaced this many times.
+        public var maximumReissues = 4
+        public var validation = KeyValidation()
+
+        public init(regions: [String]) {
+            self.regions = regions
+        }
+    }
+
+    public struct IssuedNumber: Sendable, Equatable, Codable {
+        public var caseID: String
+        public var processingNumber: String
+        public var expiresAt: Int64
+        public var reissuesLeft: Int
+
+        enum CodingKeys: String, CodingKey {
+            case caseID = "case_id", processingNumber = "processing_number", expiresAt = "expires_at", reissuesLeft = "reissues_left"
+        }
+    }
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// The request itself is unusable (HTTP 400).
+        case badRequest(String)
+        case unknownCase
+        case caseRegistered
+        case reissueLimit(Int)
+        case server(ServerError)
+
+        public var description: String {
+            switch self {
+            case .badRequest(let detail): detail
+            case .unknownCase: "no such case"
+            case .caseRegistered: "this case has registered already: no new number is issued after a registration"
+            case .reissueLimit(let limit): "this case's number was reissued \(limit) times already, the most allowed"
+            case .server(let error): error.description
+            }
+        }
+    }
+
+    public let database: any ServerDatabase
+    let secret: SymmetricKey
+    public let settings: Settings
+
+    public init(database: any ServerDatabase, secret: SymmetricKey, settings: Settings) {
+        self.database = database
+        self.secret = secret
+        self.settings = settings
+    }
+
+    /// A new case and its first processing number.
+    public func issue(now: Int64) async throws(Failure) -> IssuedNumber {
+        let caseID = Self.randomHex(bytes: 12)
+        for _ in 0..<16 {
+            let number = ProcessingNumber.generate()
+            do {
+                if try await database.createCase(id: caseID, numberHash: number.keyedHash(secret: secret), now: now,
+                                                 expiresAt: now + settings.numberLifetime) {
+                    return IssuedNumber(caseID: caseID, processingNumber: number.text, expiresAt: now + settings.numberLifetime,
+                                        reissuesLeft: settings.maximumReissues)
+                }
+            } catch {
+                throw .server(error)
+            }
+        }
+        throw .server(.database("could not draw an unused processing number in 16 tries: too many numbers outstanding"))
+    }
+
+    /// A new number for a case whose earlier numbers went unused (they stop working).
+    public func reissue(caseID: String, now: Int64) async throws(Failure) -> IssuedNumber {
+        for _ in 0..<16 {
+            let number = ProcessingNumber.generate()
+            let result: ReissueResult
+            do {
+                result = try await database.reissue(caseID: caseID, numberHash: number.keyedHash(secret: secret), now: now,
+                                                    expiresAt: now + settings.numberLifetime, maximumReissues: settings.maximumReissues)
+            } catch .database(let detail) where detail.hasPrefix("number collision") {
+                continue
+            } catch {
+                throw .server(error)
+            }
+            switch result {
+            case .issued(let left):
+                return IssuedNumber(caseID: caseID, processingNumber: number.text, expiresAt: now + settings.numberLifetime, reissuesLeft: left)
+            case .unknownCase: throw .unknownCase
+            case .alreadyRegistered: throw .caseRegistered
+            case .limitReached: throw .reissueLimit(settings.maximumReissues)
+            }
+        }
+        throw .server(.database("could not draw an unused processing number in 16 tries"))
+    }
+
+    /// Verifies the number and stores the valid keys, in one transaction.
+    public func register(_ submission: DiagnosisSubmission, now: Int64) async throws(Failure) -> RegistrationOutcome {
+        guard let number = ProcessingNumber(submission.verificationPayload) else {
+            throw .badRequest("verificationPayload must be the 8-digit processing number")
+        }
+        let regions = submission.regions.filter(settings.regions.contains)
+        guard let region = regions.first else {
+            throw .badRequest("none of the regions \(submission.regions) is served here (served: \(settings.regions.joined(separator: ", ")))")
+        }
+        guard !submission.idempotencyKey.isEmpty, submission.idempotencyKey.count <= 128 else {
+            throw .badRequest("idempotency_key must be a UUID")
+        }
+        let validated: KeyValidation.Result
+        do {
+            validated = try settings.validation.validate(submission, now: now)
+        } catch {
+            throw .badRequest(error.description)
+        }
+        let pending = validated.keys.map { key in
+            PendingKey(id: Self.keyID(idempotencyKey: submission.idempotencyKey, key: key), key: key, region: region)
+        }
+        let result: RegistrationResult
+        do {
+            result = try await database.register(numberHash: number.keyedHash(secret: secret), idempotencyKey: submission.idempotencyKey,
+                                                 requestDigest: Self.digest(submission), keys: pending, now: now)
+        } catch {
+            throw .server(error)
+        }
+        switch result {
+        case .registered, .repeated: return .registered(accepted: validated.keys.count, dropped: validated.droppedCount)
+        case .unknownNumber: return .unknownNumber
+        case .expiredNumber: return .expiredNumber
+        case .usedNumber: return .usedNumber
+        }
+    }
+
+    /// sha256(idempotency key, key, start, period), as COCOA's server keys its rows.
+    static func keyID(idempotencyKey: String, key: TemporaryExposureKey) -> Data {
+        var hash = SHA256()
+        hash.update(data: Data(idempotencyKey.utf8))
+        hash.update(data: Data(key.keyData.bytes))
+        withUnsafeBytes(of: key.rollingStartIntervalNumber.rawValue.bigEndian) { hash.update(bufferPointer: $0) }
+        withUnsafeBytes(of: key.rollingPeriod.bigEndian) { hash.update(bufferPointer: $0) }
+        return Data(hash.finalize())
+    }
+
+    /// What makes two requests "the same" for a retry: everything but the padding.
+    static func digest(_ submission: DiagnosisSubmission) -> Data {
+        var hash = SHA256()
+        let keys = submission.keys.map { "\($0.keyData),\($0.rollingStartNumber),\($0.rollingPeriod),\($0.reportType ?? 0)" }.sorted()
+        let text = ["\(submission.hasSymptom)", submission.onsetOfSymptomOrTestDate, submission.regions.joined(separator: ","),
+                    submission.verificationPayload, submission.idempotencyKey] + keys
+        hash.update(data: Data(text.joined(separator: "\n").utf8))
+        return Data(hash.finalize())
+    }
+
+    static func randomHex(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+        }.joined()
+    }
+}
