@@ -164,6 +164,7 @@ let package = Package(
             dependencies: [
                 "NotificationServer",
                 "ExposureNotification",
+                "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -12,16 +12,22 @@ cd "$top"
 stage "install build dependencies"
 apt_install "${BUILD_PACKAGES[@]}"
 
-stage "build bleagent (release)"
-swift build -c release --scratch-path "$BUILD_DIR/release" --product bleagent 2>&1 \
-  | grep -Ev "^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare" || true
+stage "build bleagent and bleagent-server (release)"
+for product in bleagent bleagent-server; do
+  swift build -c release --scratch-path "$BUILD_DIR/release" --product "$product" 2>&1 \
+    | grep -Ev "^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare" || true
+  [ -x "$BUILD_DIR/release/release/$product" ] || { echo "build of $product failed" >&2; exit 1; }
+done
 built="$BUILD_DIR/release/release/bleagent"
-[ -x "$built" ] || { echo "build failed" >&2; exit 1; }
 
 stage "install"
 if [ "$(id -u)" -eq 0 ]; then
   dest=/usr/local/bin
   install -m 0755 "$built" "$dest/bleagent"
+  install -m 0755 "$BUILD_DIR/release/release/bleagent-server" "$dest/bleagent-server"
+  # The notification server: unit (not enabled: `systemctl enable --now bleagent-server`) and a documented configuration.
+  install -D -m 0644 systemd/bleagent-server.service /etc/systemd/system/bleagent-server.service
+  [ -f /etc/bleagent/server.toml ] || install -D -m 0644 systemd/server.toml /etc/bleagent/server.toml
   # The daemon: unit, its user, its D-Bus policy, a documented configuration (kept if present).
   install -D -m 0644 systemd/bleagent.service /etc/systemd/system/bleagent.service
   install -D -m 0644 systemd/bleagent-notify.service /etc/systemd/user/bleagent-notify.service
@@ -40,11 +46,13 @@ if [ "$(id -u)" -eq 0 ]; then
     systemctl reload dbus 2>/dev/null || true
   fi
   echo "    installed /usr/local/bin/bleagent ($("$dest/bleagent" --version)), bleagent.service, its user and D-Bus policy,"
+  echo "    /usr/local/bin/bleagent-server with bleagent-server.service (not enabled) and /etc/bleagent/server.toml,"
   echo "    /etc/bleagent/bleagent.toml, /usr/local/share/bleagent/{guidance.json,realstack}"
 else
   dest="$HOME/.local/bin"; mkdir -p "$dest"
   install -m 0755 "$built" "$dest/bleagent"
-  echo "    installed $dest/bleagent ($("$dest/bleagent" --version)); run as root to install the service"
+  install -m 0755 "$BUILD_DIR/release/release/bleagent-server" "$dest/bleagent-server"
+  echo "    installed $dest/bleagent and bleagent-server ($("$dest/bleagent" --version)); run as root to install the service"
 fi
 
 stage "self-check: Google's GAEN test vector"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, builds once (debug: tests and every product,
 # benchmarks included), runs the Swift tests, the interop tests against independent Python
-# implementations, and the export-reader fuzzer for a bounded time. Prints how long each stage took.
+# implementations, and the export-reader fuzzer for a bounded time. The server's database tests and
+# its end-to-end tests run against SQLite and a real PostgreSQL server (Debian's, started privately
+# for the run). Prints how long each stage took.
 #   scripts/test.sh                 everything
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzzer
 #   REALSTACK=0 scripts/test.sh     skip the real-stack (QEMU) tests
@@ -12,13 +14,19 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 
 stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql
 python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
   echo "note: ../shared/fixtures is missing: tests that need the public GAEN fixtures are skipped (set BLEAGENT_FIXTURES)"
   [ -n "${CI:-}" ] && { echo "error: CI must have ../shared/fixtures beside the clone" >&2; exit 1; }
 fi
+
+stage "PostgreSQL for the server tests"
+BLEAGENT_TEST_POSTGRES=$(scripts/postgres-test-server.sh)
+export BLEAGENT_TEST_POSTGRES
+trap 'scripts/postgres-test-server.sh stop' EXIT
+echo "    $BLEAGENT_TEST_POSTGRES"
 
 stage "build (debug: tests and all products)"
 log_dir=$(mktemp -d)

@@ -13,23 +13,26 @@ SYSTEMD = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "s
 @unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze is not installed")
 class SystemdFiles(unittest.TestCase):
     def test_exposure_is_at_most_two(self):
-        result = subprocess.run(["systemd-analyze", "security", "--offline=true", os.path.join(SYSTEMD, "bleagent.service")],
-                                capture_output=True, text=True)
-        match = re.search(r"Overall exposure level for bleagent\.service: ([0-9.]+)", result.stdout)
-        self.assertIsNotNone(match, result.stdout + result.stderr)
-        exposure = float(match.group(1))
-        print(f"\n    systemd-analyze security --offline=true systemd/bleagent.service: exposure {exposure}", flush=True)
-        self.assertLessEqual(exposure, 2.0)
+        for name in ("bleagent.service", "bleagent-server.service"):
+            result = subprocess.run(["systemd-analyze", "security", "--offline=true", os.path.join(SYSTEMD, name)],
+                                    capture_output=True, text=True)
+            match = re.search(rf"Overall exposure level for {re.escape(name)}: ([0-9.]+)", result.stdout)
+            self.assertIsNotNone(match, result.stdout + result.stderr)
+            exposure = float(match.group(1))
+            print(f"\n    systemd-analyze security --offline=true systemd/{name}: exposure {exposure}", flush=True)
+            self.assertLessEqual(exposure, 2.0, name)
 
     def test_unit_is_valid(self):
-        result = subprocess.run(["systemd-analyze", "verify", os.path.join(SYSTEMD, "bleagent.service")], capture_output=True, text=True)
-        problems = [line for line in (result.stdout + result.stderr).splitlines()
-                    if line.strip() and "is not executable" not in line and "No such file" not in line]
-        self.assertEqual(problems, [])
-        with open(os.path.join(SYSTEMD, "bleagent.service")) as f:
-            unit = f.read()
-        for line in ("Type=notify", "WatchdogSec=", "StateDirectory=bleagent", "User=bleagent"):
-            self.assertIn(line, unit)
+        for name, lines in (("bleagent.service", ("Type=notify", "WatchdogSec=", "StateDirectory=bleagent", "User=bleagent")),
+                            ("bleagent-server.service", ("StateDirectory=bleagent-server", "DynamicUser=yes"))):
+            result = subprocess.run(["systemd-analyze", "verify", os.path.join(SYSTEMD, name)], capture_output=True, text=True)
+            problems = [line for line in (result.stdout + result.stderr).splitlines()
+                        if line.strip() and "is not executable" not in line and "No such file" not in line]
+            self.assertEqual(problems, [], name)
+            with open(os.path.join(SYSTEMD, name)) as f:
+                unit = f.read()
+            for line in lines:
+                self.assertIn(line, unit)
 
     def test_sysusers_entry(self):
         result = subprocess.run(["systemd-sysusers", "--dry-run", os.path.join(SYSTEMD, "bleagent.sysusers")], capture_output=True, text=True)

@@ -40,8 +40,21 @@ struct NotificationServerClient {
     }
 
     private func send(path: String, body: Data, contentType: String) async throws(Failure) -> Answer {
+        // A refused or unroutable connection must fail in seconds, so that the retries stay short.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(30))))
+        let result: Result<Answer, Failure>
+        do throws(Failure) {
+            result = .success(try await attempts(client: client, path: path, body: body, contentType: contentType))
+        } catch {
+            result = .failure(error)
+        }
+        try? await client.shutdown()
+        return try result.get()
+    }
+
+    private func attempts(client: HTTPClient, path: String, body: Data, contentType: String) async throws(Failure) -> Answer {
         let url = base.appendingPathComponent(path).absoluteString
-        let client = HTTPClient.shared
         var delay = firstDelay
         var lastProblem = ""
         for attempt in 1...attempts {

@@ -84,7 +84,7 @@ public struct ServerConfiguration: Sendable {
             }
             configuration.serveExports = try server.bool("serve_exports") ?? configuration.serveExports
             if let clock = try server.string("clock") {
-                guard let parsed = AgentClock(specification: clock) else { throw server.error("clock", "expected speed=N,origin=UNIX_SECONDS") }
+                guard let parsed = AgentClock(specification: clock) else { throw server.error("clock", "expected speed=N,origin=UNIX_SECONDS,offset=SECONDS (each optional)") }
                 configuration.clock = parsed
             }
         }

@@ -1,0 +1,47 @@
+import Foundation
+@testable import NotificationServer
+import TOMLConfiguration
+import Testing
+
+struct ServerConfigurationTests {
+    @Test func theShippedFileHoldsTheDefaults() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../systemd/server.toml").standardizedFileURL.path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let parsed = try ServerConfiguration.parse(text, path: path)
+        let defaults = ServerConfiguration()
+        #expect(parsed.host == defaults.host && parsed.port == defaults.port && parsed.dataDirectory == defaults.dataDirectory)
+        #expect(parsed.databaseURL == defaults.databaseURL && parsed.regions == defaults.regions && parsed.minimumKeys == defaults.minimumKeys)
+        #expect(parsed.attemptsPerClientPerHour == defaults.attemptsPerClientPerHour && parsed.failedAttemptsPerHour == defaults.failedAttemptsPerHour)
+        #expect(parsed.embargoMinutes == 120 && parsed.retentionDays == 14 && parsed.numberLifetimeMinutes == 60)
+    }
+
+    @Test func mistakesNameTheKey() {
+        func problem(_ text: String) -> String? {
+            do {
+                _ = try ServerConfiguration.parse(text, path: "server.toml")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem("[server]\nlisten = \"localhost\"")?.contains("[server] listen") == true)
+        #expect(problem("[database]\nurl = \"mysql://x\"")?.contains("[database] url") == true)
+        #expect(problem("[registration]\nregions = [\"44 0\"]")?.contains("[registration] regions") == true)
+        #expect(problem("[export]\nminimum_keys = -1")?.contains("[export] minimum_keys") == true)
+        #expect(problem("[exports]\n")?.contains("unknown key") == true)
+        #expect(problem("[server\n")?.contains("line 1") == true)
+    }
+
+    @Test func overridesAreRead() throws {
+        let parsed = try ServerConfiguration.parse("""
+            [server]
+            listen = "[::1]:9000"
+            public_url = "https://keys.example.org"
+            clock = "offset=3600"
+            [database]
+            url = "postgres://u:p@db:5432/en"
+            """, path: "server.toml")
+        #expect(parsed.host == "::1" && parsed.port == 9000 && parsed.effectivePublicURL == "https://keys.example.org")
+        #expect(parsed.clock.offset == 3600 && parsed.databaseURL.hasPrefix("postgres://"))
+    }
+}

@@ -1,0 +1,342 @@
+"""Positive registration end to end over loopback, with the real `bleagent-server` process (SQLite,
+and PostgreSQL too when $BLEAGENT_TEST_POSTGRES is set: CI sets it): a health centre issues a
+processing number, agent A registers its daemon's own keys with `bleagent register`, the export
+worker signs them into a file (run "tomorrow": keys still valid today are embargoed until 2 h
+after their day), and agent B's daemon downloads the list, verifies the file and matches it.
+Files are also read by an independent parser (Python protobuf + cryptography)."""
+import base64
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+import uuid
+import zipfile
+import io
+
+import gaen_crypto
+import gaen_export
+from test_daemon import start_bus
+from test_interop import BLEAGENT
+
+SERVER = os.environ.get("BLEAGENT_SERVER") or os.path.join(os.path.dirname(BLEAGENT), "bleagent-server")
+TOMORROW = 26 * 3600  # the export runs this much later: after today's keys end + their 2 h embargo
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+class ServerTestCase(unittest.TestCase):
+    database = None  # None: SQLite; a postgres:// URL for the PostgreSQL variant
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.dir = self._tmp.name
+        self.procs = []
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data = os.path.join(self.dir, "server")
+        self.config = self.server_config("server.toml")
+        self.tomorrow = self.server_config("tomorrow.toml", clock=f"offset={TOMORROW}")
+        self.server = subprocess.Popen([SERVER, "serve", "--config", self.config], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(self.server)
+        line = self.server.stdout.readline()
+        self.assertTrue(line.startswith("listening on"), f"server did not start: {line} {self.server.stderr.read() if self.server.poll() is not None else ''}")
+        with open(os.path.join(self.data, "admin-token")) as f:
+            self.token = f.read().strip()
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
+        self._tmp.cleanup()
+
+    def server_config(self, name, clock=None):
+        path = os.path.join(self.dir, name)
+        database = self.database
+        if database:
+            # A database of its own per test.
+            db = "bleagent_e2e_" + uuid.uuid4().hex
+            subprocess.run(["psql", database, "-q", "-c", f"CREATE DATABASE {db}"], check=True, capture_output=True) if name == "server.toml" else None
+            self.pg = getattr(self, "pg", None) or database.rsplit("/", 1)[0] + "/" + db
+            database = self.pg
+        with open(path, "w") as f:
+            f.write(f"""[server]
+listen = "127.0.0.1:{self.port}"
+data_directory = "{self.data}"
+{f'clock = "{clock}"' if clock else ''}
+[database]
+url = "{database or 'sqlite'}"
+[export]
+minimum_keys = 20
+[registration]
+attempts_per_client_per_hour = 1000
+""")
+        return path
+
+    def issue(self):
+        status, body = http("POST", f"{self.base}/v1/admin/cases", headers={"Authorization": f"Bearer {self.token}"})
+        self.assertEqual(status, 201, body)
+        return json.loads(body)
+
+    def cli(self, env, *args, check=True):
+        result = subprocess.run([BLEAGENT, *args], capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+        if check and result.returncode != 0:
+            raise AssertionError(f"bleagent {' '.join(args)} exited {result.returncode}: {result.stderr}")
+        return result
+
+    def agent(self, name, extra=""):
+        """A consented agent with its own bus and daemon (no radio: keys are still made at consent)."""
+        state = os.path.join(self.dir, name)
+        bus = start_bus(os.path.join(self.dir, f"bus-{name}"), self.procs)
+        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=bus, DBUS_SYSTEM_BUS_ADDRESS=bus,
+                   BLEAGENT_JOURNAL_SOCKET=os.path.join(self.dir, f"journal-{name}"))
+        config = os.path.join(self.dir, f"{name}.toml")
+        with open(config, "w") as f:
+            f.write(f"""[agent]
+state_directory = "{state}"
+[registration]
+server = "{self.base}"
+region = "440"
+{extra}""")
+        self.cli(env, "consent", "--accept", "--yes", "--state-dir", state)
+        log = os.path.join(self.dir, f"daemon-{name}.log")
+        daemon = subprocess.Popen([BLEAGENT, "run", "--config", config, "--bus-address", bus], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        self.procs.append(daemon)
+        # Up when it answers on the bus (until then the CLI would read the store itself).
+        up = self.wait_for(lambda: "consent" in json.loads(self.cli(env, "status", "--json", check=False).stdout or "{}"), 30)
+        if not up:
+            daemon.kill()
+            self.fail(f"agent {name}'s daemon did not come up: {open(log).read()[:3000]}")
+        return state, config, env
+
+    def wait_for(self, condition, seconds=60):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.3)
+        return condition()
+
+    def published(self):
+        """{key hex: count} over every file list.json names, each verified by the independent parser."""
+        status, body = http("GET", f"{self.base}/c19r/440/list.json")
+        self.assertEqual(status, 200)
+        with open(os.path.join(self.data, "signing-key.pub.pem"), "rb") as f:
+            public = f.read()
+        counts, entries = {}, json.loads(body)
+        for entry in entries:
+            status, zipped = http("GET", entry["url"])
+            self.assertEqual(status, 200, entry["url"])
+            bin_, sig = gaen_export.read_zip(zipped)
+            signature = gaen_export.parse_signatures(sig).signatures[0]
+            self.assertTrue(gaen_export.verify(bin_, signature.signature, public), "signature does not verify")
+            self.assertEqual((signature.signature_info.verification_key_id, signature.signature_info.verification_key_version), ("440", "v1"))
+            export = gaen_export.parse_export(bin_)
+            self.assertEqual(export.region, "440")
+            self.assertGreaterEqual(len(export.keys), 20)   # padded
+            for key in export.keys:
+                counts[key.key_data.hex()] = counts.get(key.key_data.hex(), 0) + 1
+        return counts, entries
+
+
+class RegistrationEndToEnd(ServerTestCase):
+    def test_register_export_download_and_match(self):
+        state_a, config_a, env_a = self.agent("A")
+        own = self.wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
+        self.assertTrue(own, "agent A has no keys")
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        register = ["register", "--config", config_a, "--state-dir", state_a, "--symptoms", "yes", "--onset-date", today, "--consent"]
+
+        # A wrong number: refused with what to do, exit code 3, nothing stored.
+        wrong = self.cli(env_a, *register, "--processing-number", "00000000", check=False)
+        self.assertEqual(wrong.returncode, 3, wrong.stderr)
+        self.assertIn("does not know this processing number", wrong.stderr)
+        # No consent and no terminal: nothing sent.
+        issued = self.issue()
+        unasked = self.cli(env_a, *[a for a in register if a != "--consent"], "--processing-number", issued["processing_number"], check=False)
+        self.assertEqual(unasked.returncode, 1)
+        self.assertIn("consent", unasked.stderr)
+
+        done = self.cli(env_a, *register, "--processing-number", issued["processing_number"], "--json")
+        result = json.loads(done.stdout)
+        self.assertEqual((result["status"], result["keys_accepted"]), ("registered", len(own)))
+        # The same number again: used (exit 3), with the explanation.
+        again = self.cli(env_a, *register, "--processing-number", issued["processing_number"], check=False)
+        self.assertEqual(again.returncode, 3)
+        self.assertIn("already used", again.stderr)
+
+        # Today's keys are embargoed: an export now publishes nothing.
+        now = json.loads(subprocess.run([SERVER, "export", "--config", self.config, "--json"], capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(now["files_written"], 0)
+        later = json.loads(subprocess.run([SERVER, "export", "--config", self.tomorrow, "--json"], capture_output=True, text=True, check=True).stdout)
+        self.assertEqual((later["files_written"], later["keys_published"]), (1, len(own)))
+        counts, _ = self.published()
+        self.assertEqual({k["key_data"]: counts.get(k["key_data"]) for k in own}, {k["key_data"]: 1 for k in own})
+
+        # Agent B met A for 20 minutes (sightings of A's RPIs at 50 dB), downloads, verifies, matches.
+        tek = bytes.fromhex(own[-1]["key_data"])
+        start = own[-1]["rolling_start_interval_number"] * 600 + 60
+        lines = []
+        for scan in range(10):
+            t = min(start + scan * 120, int(time.time()) - 60)
+            r = gaen_crypto.rpi(tek, t // 600)
+            lines.append({"time": t, "rpi": r.hex(), "aem": gaen_crypto.aem(tek, r, bytes([0x40, 8, 0, 0])).hex(), "rssi": -42,
+                          "seconds_since_last_scan": 120})
+        state_b = os.path.join(self.dir, "B")
+        sightings = os.path.join(self.dir, "sightings-b.jsonl")
+        with open(sightings, "w") as f:
+            f.write("\n".join(json.dumps(line) for line in lines) + "\n")
+        env_plain = dict(os.environ, BLEAGENT_BUS_ADDRESS="unix:path=/nonexistent")
+        self.cli(env_plain, "consent", "--accept", "--yes", "--state-dir", state_b)
+        self.cli(env_plain, "store", "import", sightings, "--state-dir", state_b)
+        _, _, env_b = self.agent("B", f"""[[keys.source]]
+name = "test server"
+base = "{self.base}"
+region = "440"
+[[keys.public_key]]
+id = "440"
+version = "v1"
+pem = "{self.data}/signing-key.pub.pem"
+""")
+        exposures = self.wait_for(lambda: json.loads(self.cli(env_b, "exposures", "--json").stdout), 60)
+        self.assertEqual(len(exposures), 1, exposures)
+        self.assertEqual(exposures[0]["contacts"], 1)
+
+    def test_a_lost_reply_is_retried_with_the_same_idempotency_key_and_stored_once(self):
+        issued = self.issue()
+        day = int(time.time()) // 86400
+        keys = [{"keyData": base64.b64encode(os.urandom(16)).decode(), "rollingStartNumber": (day - d) * 144, "rollingPeriod": 144, "reportType": 1}
+                for d in range(3)]
+        request = {"hasSymptom": False, "onsetOfSymptomOrTestDate": time.strftime("%Y-%m-%dT00:00:00.000+09:00", time.gmtime()),
+                   "keys": keys, "regions": ["440"], "platform": "linux", "deviceVerificationPayload": "", "appPackageName": "test",
+                   "verificationPayload": issued["processing_number"], "idempotency_key": str(uuid.uuid4()),
+                   "padding": base64.b64encode(os.urandom(1000)).decode()}
+        body = json.dumps(request).encode()
+        first = http("PUT", f"{self.base}/v3/diagnosis", body, {"Content-Type": "application/json"})
+        replay = http("PUT", f"{self.base}/v3/diagnosis", body, {"Content-Type": "application/json"})
+        self.assertEqual((first[0], replay[0]), (200, 200))
+        self.assertEqual(json.loads(replay[1])["status"], "registered")
+        request["idempotency_key"] = str(uuid.uuid4())
+        other = http("PUT", f"{self.base}/v3/diagnosis", json.dumps(request).encode(), {"Content-Type": "application/json"})
+        self.assertEqual((other[0], json.loads(other[1])["error"]), (409, "processing_number_used"))
+        status = json.loads(subprocess.run([SERVER, "status", "--config", self.config, "--json"], capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(status["pending_keys"], 3)
+
+    def test_an_expired_number_is_explained_and_a_reissued_one_works(self):
+        earlier = self.server_config("earlier.toml", clock="offset=-7200")
+        issued = json.loads(subprocess.run([SERVER, "number", "issue", "--config", earlier, "--json"], capture_output=True, text=True, check=True).stdout)
+        state_a, config_a, env_a = self.agent("A")
+        self.wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
+        register = ["register", "--config", config_a, "--state-dir", state_a, "--symptoms", "no", "--test-date",
+                    time.strftime("%Y-%m-%d", time.gmtime()), "--consent"]
+        expired = self.cli(env_a, *register, "--processing-number", issued["processing_number"], check=False)
+        self.assertEqual(expired.returncode, 3)
+        self.assertIn("expired", expired.stderr)
+        self.assertIn("reissue", expired.stderr)
+        fresh = json.loads(subprocess.run([SERVER, "number", "reissue", issued["case_id"], "--config", self.config, "--json"],
+                                          capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(fresh["reissues_left"], 3)
+        self.cli(env_a, *register, "--processing-number", fresh["processing_number"])
+
+    def test_the_server_unreachable_is_exit_69_and_nothing_is_lost(self):
+        state_a, config_a, env_a = self.agent("A")
+        self.wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
+        issued = self.issue()
+        self.server.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait(timeout=30), 0)
+        register = ["register", "--config", config_a, "--state-dir", state_a, "--symptoms", "yes", "--onset-date",
+                    time.strftime("%Y-%m-%d", time.gmtime()), "--consent", "--processing-number", issued["processing_number"]]
+        down = self.cli(env_a, *register, check=False)
+        self.assertEqual(down.returncode, 69, down.stderr)
+        self.assertIn("will not register twice", down.stderr)
+        pending = json.load(open(os.path.join(state_a, "registration-pending.json")))
+        # Back up: the same command registers, with the idempotency key of the failed attempt.
+        self.server = subprocess.Popen([SERVER, "serve", "--config", self.config], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(self.server)
+        self.assertTrue(self.server.stdout.readline().startswith("listening on"))
+        self.cli(env_a, *register)
+        self.assertFalse(os.path.exists(os.path.join(state_a, "registration-pending.json")))
+        self.assertEqual(len(pending["idempotencyKey"]), 36)
+
+    def test_killing_the_export_at_any_moment_loses_no_key_and_publishes_none_twice(self):
+        rng = random.Random(11)
+        day = int(time.time()) // 86400
+        registered = set()
+        onset = time.strftime("%Y-%m-%dT00:00:00.000+09:00", time.gmtime(time.time() - 4 * 86400))
+        for person in range(6):
+            issued = self.issue()
+            keys = [os.urandom(16) for _ in range(5)]
+            registered.update(k.hex() for k in keys)
+            request = {"hasSymptom": True, "onsetOfSymptomOrTestDate": onset,
+                       "keys": [{"keyData": base64.b64encode(k).decode(), "rollingStartNumber": (day - d) * 144, "rollingPeriod": 144}
+                                for d, k in enumerate(keys)],
+                       "regions": ["440"], "verificationPayload": issued["processing_number"], "idempotency_key": str(uuid.uuid4())}
+            status, body = http("PUT", f"{self.base}/v3/diagnosis", json.dumps(request).encode())
+            self.assertEqual(status, 200, body)
+        kills = 0
+        for _ in range(12):
+            export = subprocess.Popen([SERVER, "export", "--config", self.tomorrow], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.0, 0.4))
+            if export.poll() is None:
+                export.send_signal(signal.SIGKILL)
+                kills += 1
+            export.wait()
+        subprocess.run([SERVER, "export", "--config", self.tomorrow], check=True, capture_output=True)
+        counts, entries = self.published()
+        self.assertEqual({k: counts.get(k, 0) for k in registered}, {k: 1 for k in registered}, f"after {kills} kills")
+        self.assertEqual(len(entries), 5)   # one file per key day
+        status = json.loads(subprocess.run([SERVER, "status", "--config", self.config, "--json"], capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(status["pending_keys"], 0)
+        print(f"\n    {kills} of 12 export runs killed; {len(registered)} keys published once each", end=" ")
+
+
+class OperationLogs(ServerTestCase):
+    def test_preview_shows_what_send_uploads_and_nothing_identifying(self):
+        env = dict(os.environ, BLEAGENT_BUS_ADDRESS="unix:path=/nonexistent")
+        preview = self.cli(env, "logs", "preview")
+        document = json.loads(preview.stdout)
+        self.assertEqual(set(document["environment"]), {"bleagent", "os", "kernel", "architecture", "board", "bluez"})
+        self.assertEqual(document["daemon"], {"state": "not running"})
+        host = socket.gethostname().split(".")[0]
+        if len(host) >= 2:
+            self.assertNotIn(host.lower(), preview.stdout.lower())
+        refused = self.cli(env, "logs", "send", "--server", self.base, check=False)
+        self.assertEqual(refused.returncode, 1)
+        sent = json.loads(self.cli(env, "logs", "send", "--server", self.base, "--consent", "--json").stdout)
+        with zipfile.ZipFile(os.path.join(self.data, "logs", sent["log_id"] + ".zip")) as z:
+            uploaded = json.loads(z.read("operation-log.json"))
+        self.assertEqual(uploaded["environment"], document["environment"])
+        self.assertEqual(uploaded["format"], "bleagent-operation-log/1")
+
+
+@unittest.skipUnless(os.environ.get("BLEAGENT_TEST_POSTGRES"), "PostgreSQL variant: set BLEAGENT_TEST_POSTGRES (CI does)")
+class RegistrationEndToEndOnPostgreSQL(RegistrationEndToEnd):
+    database = os.environ.get("BLEAGENT_TEST_POSTGRES")
+
+
+if __name__ == "__main__":
+    unittest.main()
