@@ -118,7 +118,8 @@ let package = Package(
         // Benchmarks: `swift run -c release bleagent-bench match`. Not a test; compiled by CI's debug build.
         .executableTarget(
             name: "BLEAgentBench",
-            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "COpenSSL"],
+            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "COpenSSL", "NotificationServer",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/BLEAgentBench"
         ),
 

@@ -35,6 +35,23 @@ enum Bench {
         return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
+    /// `--name value` pairs, each handed to its setter; an unknown name stops the benchmark.
+    static func parse(_ options: [String], _ setters: [String: (String) -> Void]) {
+        var index = 0
+        while index + 1 < options.count {
+            guard let set = setters[options[index]] else { fail("unknown option \(options[index])") }
+            set(options[index + 1])
+            index += 2
+        }
+    }
+
+    /// A notice when figures would mean nothing.
+    static func warnIfDebug(_ verb: String) {
+        #if DEBUG
+        print("warning: a debug build; figures mean nothing. Use: swift run -c release bleagent-bench \(verb)")
+        #endif
+    }
+
     static func format(_ value: Double, _ decimals: Int = 2) -> String { String(format: "%.\(decimals)f", value) }
 
     static func grouped(_ value: Int) -> String {

@@ -10,20 +10,9 @@ enum StoreBenchmark {
         var days = 14, perDay = 200_000, batch = 1_000
         var directory = ProcessInfo.processInfo.environment["BLEAGENT_BENCH_DIR"].map { $0 + "/store" }
             ?? NSTemporaryDirectory() + "bleagent-bench-store"
-        var index = 0
-        while index + 1 < options.count {
-            switch options[index] {
-            case "--days": days = Int(options[index + 1]) ?? days
-            case "--per-day": perDay = Int(options[index + 1]) ?? perDay
-            case "--batch": batch = Int(options[index + 1]) ?? batch
-            case "--dir": directory = options[index + 1]
-            default: Bench.fail("unknown option \(options[index])")
-            }
-            index += 2
-        }
-        #if DEBUG
-        print("warning: a debug build; figures mean nothing. Use: swift run -c release bleagent-bench store")
-        #endif
+        Bench.parse(options, ["--days": { days = Int($0) ?? days }, "--per-day": { perDay = Int($0) ?? perDay },
+                              "--batch": { batch = Int($0) ?? batch }, "--dir": { directory = $0 }])
+        Bench.warnIfDebug("store")
         try? FileManager.default.removeItem(atPath: directory)
         let firstDay = ExposureDay(rawValue: 20_400)
         let end = firstDay.adding(days: Int32(days)).unixSeconds
