@@ -194,8 +194,23 @@ class RegistrationEndToEnd(ServerTestCase):
         self.assertEqual(now["files_written"], 0)
         later = json.loads(subprocess.run([SERVER, "export", "--config", self.tomorrow, "--json"], capture_output=True, text=True, check=True).stdout)
         self.assertEqual((later["files_written"], later["keys_published"]), (1, len(own)))
-        counts, _ = self.published()
+        counts, entries = self.published()
         self.assertEqual({k["key_data"]: counts.get(k["key_data"]) for k in own}, {k["key_data"]: 1 for k in own})
+        # The agent's own reader: the published file verifies against the server's key; a flipped bit does not.
+        status, zipped = http("GET", entries[0]["url"])
+        good, bad = os.path.join(self.dir, "good.zip"), os.path.join(self.dir, "tampered.zip")
+        with open(good, "wb") as f:
+            f.write(zipped)
+        bin_, sig = gaen_export.read_zip(zipped)
+        flipped = bytearray(bin_)
+        flipped[-5] ^= 0x01
+        with zipfile.ZipFile(bad, "w") as z:
+            z.writestr("export.bin", bytes(flipped))
+            z.writestr("export.sig", sig)
+        trusted = f"440:v1={self.data}/signing-key.pub.pem"
+        self.assertEqual(self.cli(env_a, "keys", "inspect", good, "--public-key", trusted, check=False).returncode, 0)
+        tampered = self.cli(env_a, "keys", "inspect", bad, "--public-key", trusted, check=False)
+        self.assertEqual(tampered.returncode, 3, tampered.stdout + tampered.stderr)
 
         # Agent B met A for 20 minutes (sightings of A's RPIs at 50 dB), downloads, verifies, matches.
         tek = bytes.fromhex(own[-1]["key_data"])
