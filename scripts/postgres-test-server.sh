@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Starts a private PostgreSQL server for the tests (Debian's package; installed when missing) in
-# $BUILD_DIR/postgres on 127.0.0.1:54329, with a fresh database, and prints its URL on stdout.
+# $BUILD_DIR/postgres on a free loopback port, with a fresh database, and prints its URL on stdout.
 #   eval "BLEAGENT_TEST_POSTGRES=$(scripts/postgres-test-server.sh)"
 #   scripts/postgres-test-server.sh stop
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 dir="$BUILD_DIR/postgres"
-port=${BLEAGENT_POSTGRES_PORT:-54329}
+port=${BLEAGENT_POSTGRES_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
