@@ -6,8 +6,8 @@
 #          SCAN_REQ addresses, bluetoothd killed and restarted
 #   power  the same radios without strict random-address checks (bumble would keep a legacy advert on
 #          air while off): adapters powered off and on
-#   story  three `bleagent run` daemons meet; A's keys are signed and served over HTTP; B downloads,
-#          matches and is notified once; C (3 minutes at −70 dBm, then −90 dBm) is not (what `bleagent demo` shows)
+#   story  three `bleagent run` daemons meet; A registers with a processing number on `bleagent-server`, whose export worker
+#          signs its keys; B downloads, matches and is notified once; C (3 minutes at −70 dBm, then −90 dBm) is not (`bleagent demo`)
 # REALSTACK_ONLY="story" runs only the named boots.
 # Usage: scripts/realstack-test.sh BLEAGENT_BINARY
 # Skips (exit 0, with a message) only where this machine cannot run QEMU.

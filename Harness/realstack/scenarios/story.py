@@ -13,8 +13,10 @@ Lines starting with "» " are the narration `bleagent demo` shows; PASS/FAIL lin
 
 The people: A (hci0, a legacy-only controller like a Raspberry Pi's) and B (hci1) sit together for
 25 minutes at −55 dBm. C (hci2) passes A and B for 3 minutes at −70 dBm, then stays across the room at
-−90 dBm. A tests positive; A's keys are signed into a key file and published in COCOA's list.json
-layout by a real HTTP server on the guest's loopback. B must see one contact day, C none.
+−90 dBm. A tests positive: the health centre issues a processing number on the notification server
+(`bleagent-server`, on the guest's loopback), A registers with `bleagent register`, the server's export
+worker signs A's keys into a padded file the next day and publishes it in COCOA's list.json layout.
+B must see one contact day, C none.
 The daemons run on an accelerated clock ([agent] clock = "speed=30,origin=T": 25 minutes pass in
 50 s), the same code as production with time read from the configured clock.
 """
@@ -30,6 +32,7 @@ import radios
 
 SHARE = os.environ.get("RS_SHARE", os.getcwd())
 BLEAGENT = os.path.join(SHARE, "bleagent")
+SERVER = os.path.join(SHARE, "bleagent-server")
 SPEED = 30.0
 MEETING_MINUTES = 25           # simulated
 PASS_BY_MINUTES = 3            # simulated: C near A and B
@@ -103,7 +106,7 @@ region = "440"
 [[keys.public_key]]
 id = "440"
 version = "v1"
-pem = "{WORK}/server/public.pem"
+pem = "{WORK}/server/signing-key.pub.pem"
 [notify]
 hook = "echo $BLEAGENT_DATE $BLEAGENT_CONTACTS $BLEAGENT_MINUTES >> {self.hook_out}"
 """)
@@ -170,18 +173,30 @@ def proc_figures(pid):
 
 def main():
     started = time.time()
-    os.makedirs(os.path.join(WORK, "server", "www", "c19r", "440"), exist_ok=True)
-    server_dir = os.path.join(WORK, "server")
-    # The health authority's signing key (ECDSA P-256), and an empty key list to start with.
-    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{server_dir}/private.pem"], check=True, capture_output=True)
-    subprocess.run(["openssl", "ec", "-in", f"{server_dir}/private.pem", "-pubout", "-out", f"{server_dir}/public.pem"], check=True, capture_output=True)
-    www = os.path.join(server_dir, "www")
-    with open(os.path.join(www, "c19r", "440", "list.json"), "w") as f:
-        f.write("[]")
-    http = subprocess.Popen([sys.executable, "-m", "http.server", str(PORT), "--bind", "127.0.0.1", "--directory", www],
-                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(SHARE, "http.log"), "w"))
-
     origin = int(time.time())
+    server_dir = os.path.join(WORK, "server")
+    os.makedirs(server_dir, exist_ok=True)
+    clock = f"speed={SPEED},origin={origin}"
+
+    def server_config(name, clock_spec):
+        path = os.path.join(WORK, name)
+        with open(path, "w") as f:
+            f.write(f"""[server]
+listen = "127.0.0.1:{PORT}"
+data_directory = "{server_dir}"
+clock = "{clock_spec}"
+[export]
+minimum_keys = 50
+""")
+        return path
+    server_config_path = server_config("server.toml", clock)
+    # The same server's export worker "the next day": keys still valid today are embargoed until 2 h after their day.
+    next_day_config = server_config("server-next-day.toml", f"{clock},offset={26 * 3600}")
+    http = subprocess.Popen([SERVER, "serve", "--config", server_config_path], stdout=subprocess.PIPE,
+                            stderr=open(os.path.join(SHARE, "server.log"), "w"), text=True)
+    listening = http.stdout.readline()
+    if not listening.startswith("listening on"):
+        raise RuntimeError(f"bleagent-server did not start: {listening!r} (see server.log)")
     say(f"Three people carry a Linux device running `bleagent run` (A on {PEOPLE['A']}, a legacy-only controller like a "
         f"Raspberry Pi's; B on {PEOPLE['B']}; C on {PEOPLE['C']}). The clock runs {SPEED:.0f}× fast: a minute passes in 2 s.")
     # Out of range of each other until every daemon is up: the meeting starts at a known moment.
@@ -219,22 +234,27 @@ def main():
         met_minutes = (time.time() - meeting_start) * SPEED / 60
         say(f"Everyone goes home (out of range) after {met_minutes:.1f} simulated minutes.")
 
-        # A tests positive: A's own keys are signed into a key file and published.
+        # A tests positive: the health centre issues a processing number; A registers with it.
         keys = people["A"].json("keys", "own")
         check("A's daemon hands over its own keys", len(keys) >= 1 and all(len(k["key_data"]) == 32 for k in keys),
               f"{len(keys)} day(s) of keys")
-        with open(os.path.join(server_dir, "keys.json"), "w") as f:
-            json.dump(keys, f)
-        zip_path = os.path.join(www, "c19r", "440", "1.zip")
-        exported = subprocess.run([BLEAGENT, "keys", "export", "--keys", os.path.join(server_dir, "keys.json"),
-                                   "--signing-key", f"{server_dir}/private.pem", "--key-id", "440", "--key-version", "v1",
-                                   "--region", "440", "--out", zip_path], capture_output=True, text=True)
-        check("A's keys are signed into a key file", exported.returncode == 0 and os.path.getsize(zip_path) > 0,
-              exported.stderr.strip()[-200:] or f"{os.path.getsize(zip_path)} bytes")
-        with open(os.path.join(www, "c19r", "440", "list.json"), "w") as f:
-            json.dump([{"region": 440, "url": f"http://127.0.0.1:{PORT}/c19r/440/1.zip", "created": int(time.time() * 1000)}], f)
-        say(f"A tests positive and shares {len(keys)} day(s) of keys; the health authority signs them and publishes "
-            f"c19r/440/list.json on its HTTP server.")
+        issued = json.loads(subprocess.run([SERVER, "number", "issue", "--config", server_config_path, "--json"],
+                                           capture_output=True, text=True, check=True).stdout)
+        today = time.strftime("%Y-%m-%d", time.gmtime(origin + (time.time() - origin) * SPEED))
+        registered = people["A"].cli("register", "--config", people["A"].config, "--server", f"http://127.0.0.1:{PORT}",
+                                     "--symptoms", "yes", "--onset-date", today, "--processing-number", issued["processing_number"],
+                                     "--consent", "--json", check=False)
+        answer = json.loads(registered.stdout) if registered.returncode == 0 else {}
+        check("A registers with the processing number: the server verifies it and accepts the keys",
+              answer.get("status") == "registered" and answer.get("keys_accepted") == len(keys),
+              json.dumps(answer) if answer else registered.stderr.strip()[-200:])
+        exported = subprocess.run([SERVER, "export", "--config", next_day_config, "--json"], capture_output=True, text=True)
+        report = json.loads(exported.stdout) if exported.returncode == 0 else {}
+        check("the server's export worker signs them into a padded file the next day",
+              report.get("files_written") == 1 and report.get("keys_published") == len(keys), json.dumps(report) or exported.stderr[-200:])
+        say(f"A tests positive. The health centre issues processing number {issued['processing_number'][:2]}…; "
+            f"`bleagent register` shares A's {len(keys)} day(s) of keys after showing them; the next day the server signs them "
+            f"into a file padded with random keys and publishes c19r/440/list.json.")
 
         # Watch B's D-Bus interface for the ContactDay signal (what `bleagent notify --follow` turns into a desktop notification).
         monitor = subprocess.Popen(["dbus-monitor", "--address", f"unix:path={people['B'].bus_path}",

@@ -36,12 +36,19 @@ struct DemoCommand: AsyncParsableCommand {
                 throw CLIError(.unavailable, "QEMU is missing: run scripts/setup.sh (it installs qemu-system-x86 and prepares the virtual machine)")
             }
             let fileManager = FileManager.default
+            // The notification server the story's positive person registers with: installed beside bleagent.
+            let server = URL(fileURLWithPath: Self.ownExecutable()).deletingLastPathComponent().appendingPathComponent("bleagent-server").path
+            guard fileManager.isExecutableFile(atPath: server) else {
+                throw CLIError(.unavailable, "bleagent-server is not installed beside bleagent (\(server)): run scripts/setup.sh")
+            }
             let work = workDir ?? "/var/tmp/bleagent-demo-\(getuid())-\(Int(Date().timeIntervalSince1970))"
             do {
                 try fileManager.createDirectory(atPath: work, withIntermediateDirectories: true)
                 let binary = "\(work)/bleagent"
                 try? fileManager.removeItem(atPath: binary)
                 try fileManager.copyItem(atPath: Self.ownExecutable(), toPath: binary)
+                try? fileManager.removeItem(atPath: "\(work)/bleagent-server")
+                try fileManager.copyItem(atPath: server, toPath: "\(work)/bleagent-server")
                 try Data(#"{"legacy": ["hci0"], "strict_random_address": true}"#.utf8).write(to: URL(fileURLWithPath: "\(work)/radio-config.json"))
             } catch {
                 throw CLIError(.failure, "cannot prepare \(work): \(error.localizedDescription)")

@@ -65,7 +65,7 @@ struct RegisterCommand: AsyncParsableCommand {
                 guard let day = ExposureDay(iso8601: text) else { throw CLIError(.dataError, "\(text) is not a date (YYYY-MM-DD)") }
                 return day
             } ?? Self.ask(question, interactive: interactive) { ExposureDay(iso8601: $0) }
-            let now = Date().timeIntervalSince1970
+            let now = configuration.clock.now()   // the daemon's clock: its keys are dated by it
             let today = ExposureDay(unixSeconds: Int64(now))
             guard onset <= today.adding(days: 1) else { throw CLIError(.dataError, "\(onset.iso8601) lies in the future") }
 
