@@ -52,7 +52,7 @@ run main '{"legacy": ["hci0"], "strict_random_address": true}'
 run power '{"legacy": ["hci0"], "strict_random_address": false}'
 # The story, through `bleagent demo` itself (the verb a newcomer runs), with every check shown.
 if [ -z "${REALSTACK_ONLY:-}" ] || [[ " $REALSTACK_ONLY " == *" story "* ]]; then
-  dir="$work/story"; rm -rf "$dir"; started=$(date +%s); rc=0
+  dir="$work/story"; rm -rf "$dir"; mkdir -p "$work"; started=$(date +%s); rc=0
   BLEAGENT_HARNESS="$harness" timeout 900 "$binary" demo --verbose --work-dir "$dir" > "$work/story-output.txt" 2>&1 || rc=$?
   # -a: the guest's console lines the demo relays can hold bytes that make grep call the file binary.
   grep -a -E "^  [✓✗] |^Done in|demo failed" "$work/story-output.txt" | sed 's/^/    /' || true
