@@ -14,12 +14,12 @@ end
 
 function setup(thread)
   thread:set("id", #threads)
-  thread:set("stride", 0)
   table.insert(threads, thread)
 end
 
 function init(args)
   ok, refused, other = 0, 0, 0
+  stride = tonumber(os.getenv("THREADS") or "2")
   math.randomseed(os.time() + id)
   next_index = id + 1
   local day = math.floor(os.time() / 86400)
@@ -29,7 +29,7 @@ end
 
 function request()
   local number = numbers[next_index] or "00000000"
-  next_index = next_index + #threads
+  next_index = next_index + stride
   local keys = {}
   for d = 0, 13 do
     keys[#keys + 1] = string.format('{"keyData":"%s","rollingStartNumber":%d,"rollingPeriod":144,"reportType":1}', random_key(), start_number + d * 144)

@@ -25,7 +25,8 @@ failed_attempts_per_hour = 100000000
 TOML
 LOG_LEVEL=warning "$server" serve --config "$work/server.toml" > "$work/out" 2>"$work/err" & pid=$!
 for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-count=$(( seconds * 4000 ))
+grep -q listening "$work/out" || { cat "$work/err"; exit 1; }
+count=$(( seconds * 3000 ))
 python3 - "$port" "$work/data/admin-token" "$count" > "$work/numbers.txt" <<'PY'
 import http.client, json, sys
 port, token, count = int(sys.argv[1]), open(sys.argv[2]).read().strip(), int(sys.argv[3])
@@ -35,7 +36,7 @@ for _ in range(count):
     print(json.loads(c.getresponse().read())["processing_number"])
 PY
 echo "registrations: wrk -t2 -c16 -d${seconds}s, $(wc -l < "$work/numbers.txt") numbers issued, database $database"
-NUMBERS="$work/numbers.txt" wrk -t2 -c16 -d"${seconds}s" -s "$here/register.lua" "http://127.0.0.1:$port" | tee "$work/register.txt"
+THREADS=2 NUMBERS="$work/numbers.txt" wrk -t2 -c16 -d"${seconds}s" -s "$here/register.lua" "http://127.0.0.1:$port" | tee "$work/register.txt"
 echo "bound: GET /healthz, same settings"
 wrk -t2 -c16 -d"${seconds}s" "http://127.0.0.1:$port/healthz" | tee "$work/health.txt"
 "$server" status --config "$work/server.toml"

@@ -102,8 +102,8 @@ public struct ServerConfiguration: Sendable {
             configuration.regions = try registration.strings("regions", expected: "a region code (letters and digits)") { text in
                 !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber }
             } ?? configuration.regions
-            configuration.attemptsPerClientPerHour = try registration.integer("attempts_per_client_per_hour", in: 1...10_000) ?? configuration.attemptsPerClientPerHour
-            configuration.failedAttemptsPerHour = try registration.integer("failed_attempts_per_hour", in: 1...1_000_000) ?? configuration.failedAttemptsPerHour
+            configuration.attemptsPerClientPerHour = try registration.integer("attempts_per_client_per_hour", in: 1...100_000_000) ?? configuration.attemptsPerClientPerHour
+            configuration.failedAttemptsPerHour = try registration.integer("failed_attempts_per_hour", in: 1...100_000_000) ?? configuration.failedAttemptsPerHour
             configuration.numberLifetimeMinutes = try registration.integer("number_lifetime_minutes", in: 1...(7 * 24 * 60)) ?? configuration.numberLifetimeMinutes
         }
         if let export = try reader.table("export") {
