@@ -59,7 +59,7 @@ public final class PostgresServerDatabase: ServerDatabase {
         }
     }
 
-    private func rows<each Column: PostgresDecodable>(_ query: PostgresQuery, as types: (repeat each Column).Type) async throws(ServerError) -> [(repeat each Column)] {
+    private func rows<each Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as types: (repeat each Column).Type) async throws(ServerError) -> [(repeat each Column)] {
         do {
             var out: [(repeat each Column)] = []
             for try await row in try await client.query(query, logger: logger).decode((repeat each Column).self) { out.append(row) }
@@ -229,7 +229,7 @@ public final class PostgresServerDatabase: ServerDatabase {
 
 extension PostgresConnection {
     /// All rows of `query`, decoded.
-    func all<each Column: PostgresDecodable>(_ query: PostgresQuery, as types: (repeat each Column).Type, logger: Logger) async throws -> [(repeat each Column)] {
+    func all<each Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as types: (repeat each Column).Type, logger: Logger) async throws -> [(repeat each Column)] {
         var out: [(repeat each Column)] = []
         let rows: PostgresRowSequence = try await self.query(query, logger: logger)
         for try await row in rows.decode((repeat each Column).self) { out.append(row) }
