@@ -98,7 +98,8 @@ struct Scrubber {
         let patterns: [(String, String)] = [
             (#"(?:[0-9A-Fa-f]{2}[:_-]){5}[0-9A-Fa-f]{2}"#, "<address>"),               // Bluetooth/MAC, also dev_AA_BB_…
             (#"\b(?:\d{1,3}\.){3}\d{1,3}\b"#, "<ip>"),
-            (#"\b(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}\b"#, "<ip>"),
+            (#"(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})*)?"#, "<ip>"),   // IPv6 with ::
+            (#"\b(?:[0-9A-Fa-f]{1,4}:){3,7}[0-9A-Fa-f]{1,4}\b"#, "<ip>"),                          // IPv6 in full (not 12:34:56)
             (#"\b[0-9A-Fa-f]{16,}\b"#, "<hex>"),                                     // keys, RPIs, digests
             (#"[A-Za-z0-9+/]{22,}={0,2}"#, "<data>"),                                // base64 key material
             (#"/home/[^/\s]+"#, "/home/<user>"),

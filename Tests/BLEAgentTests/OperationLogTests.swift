@@ -1,0 +1,50 @@
+@testable import BLEAgent
+import Foundation
+import Testing
+
+struct OperationLogTests {
+    @Test func theScrubberRemovesWhatIdentifiesAndKeepsTheRest() {
+        let scrubber = Scrubber(hostName: "kitchen-pi.local")
+        let cases: [(String, String)] = [
+            ("adapter AA:BB:CC:DD:EE:0F went away", "adapter <address> went away"),
+            ("/org/bluez/hci0/dev_12_34_56_78_9A_BC removed", "/org/bluez/hci0/dev_<address> removed"),
+            ("download from 192.168.1.20 failed", "download from <ip> failed"),
+            ("connect to fe80::1ff:fe23:4567:890a refused", "connect to <ip> refused"),
+            ("connect to [2001:db8::42]:443 refused", "connect to [<ip>]:443 refused"),
+            ("from 2001:0db8:0000:0000:0000:ff00:0042:8329", "from <ip>"),
+            ("next scan at 12:34:56", "next scan at 12:34:56"),
+            ("key 75c734c6dd1a782de7a965da5eb93125 stored", "key <hex> stored"),
+            ("payload dcdjxt3aeCXopWXaXrk5MQ== seen", "payload <data> seen"),
+            ("cannot open /home/alice/bleagent.toml", "cannot open /home/<user>/bleagent.toml"),
+            ("running on KITCHEN-PI since boot", "running on <host> since boot"),
+            ("scan window 3 s, 12 sightings, rotation after 600 s", "scan window 3 s, 12 sightings, rotation after 600 s"),
+        ]
+        for (input, expected) in cases {
+            #expect(scrubber.scrub(input) == expected, "\(input)")
+        }
+    }
+
+    @Test func theDocumentHoldsNoContactDays() throws {
+        let log = OperationLog.collect(status: nil, journalDays: 0, maximumRecords: 0)
+        let json = try #require(String(data: JSONEncoder().encode(log), encoding: .utf8))
+        #expect(json.contains("\"format\":\"bleagent-operation-log\\/1\""))
+        #expect(!json.contains("contact"))
+        #expect(log.daemon == ["state": "not running"])
+    }
+
+    @Test func aRetryWithTheSameNumberReusesTheIdempotencyKey() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pending-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = PendingRegistration.forNumber("12345678", directory: directory, now: 1_000)
+        #expect(PendingRegistration.forNumber("12345678", directory: directory, now: 2_000) == first)
+        let attributes = try FileManager.default.attributesOfItem(atPath: PendingRegistration.path(in: directory))
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(PendingRegistration.forNumber("87654321", directory: directory, now: 2_000).idempotencyKey != first.idempotencyKey)
+        // A day later an old attempt is not reused.
+        let old = PendingRegistration.forNumber("11111111", directory: directory, now: 10_000)
+        #expect(PendingRegistration.forNumber("11111111", directory: directory, now: 10_000 + 86_401).idempotencyKey != old.idempotencyKey)
+        PendingRegistration.clear(directory: directory)
+        #expect(!FileManager.default.fileExists(atPath: PendingRegistration.path(in: directory)))
+    }
+}
