@@ -25,8 +25,9 @@ extension ServerOptions {
         return configuration
     }
 
-    func open(logger: Logger) async throws(ServerFailure) -> ServerRuntime {
-        let configuration = try load()
+    func open(logger: Logger, adjust: (inout ServerConfiguration) throws(ServerFailure) -> Void = { _ in }) async throws(ServerFailure) -> ServerRuntime {
+        var configuration = try load()
+        try adjust(&configuration)
         do {
             return try await ServerRuntime.open(configuration, logger: logger)
         } catch {
@@ -78,16 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting { () throws(ServerFailure) in
             let logger = makeLogger()
-            var runtime = try await options.open(logger: logger)
-            if let listen {
+            let runtime = try await options.open(logger: logger) { configuration throws(ServerFailure) in
+                guard let listen else { return }
                 guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
                     throw ServerFailure(message: "--listen expects HOST:PORT", code: 65)
                 }
-                var configuration = runtime.configuration
                 configuration.host = String(listen[..<colon])
                 configuration.port = port
-                await runtime.close()
-                runtime = try await ServerOptions.reopen(configuration, logger: logger)
             }
             let configuration = runtime.configuration
             for file in runtime.secrets.created { logger.notice("created \(file)") }
@@ -114,16 +112,6 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ServerFailure(message: "\(error)", code: 1)
             }
             await runtime.close()
-        }
-    }
-}
-
-extension ServerOptions {
-    static func reopen(_ configuration: ServerConfiguration, logger: Logger) async throws(ServerFailure) -> ServerRuntime {
-        do {
-            return try await ServerRuntime.open(configuration, logger: logger)
-        } catch {
-            throw ServerFailure(message: error.description, code: 69)
         }
     }
 }

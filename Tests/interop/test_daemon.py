@@ -71,11 +71,38 @@ class Datagrams:
         self.sock.close()
 
 
-class DaemonEndToEnd(unittest.TestCase):
+class ProcessTestCase(unittest.TestCase):
+    """A temporary directory and the processes a test starts (`self.procs`), killed and closed afterwards."""
+
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory()
         self.dir = self._tmp.name
         self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
+        self._tmp.cleanup()
+
+    def wait_for(self, condition, seconds=60):
+        """Polls `condition` until it returns something true (returned) or `seconds` pass."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.3)
+        return condition()
+
+
+class DaemonEndToEnd(ProcessTestCase):
+    def setUp(self):
+        super().setUp()
         self.bus = start_bus(os.path.join(self.dir, "bus"), self.procs)
         self.env = dict(os.environ, BLEAGENT_BUS_ADDRESS=self.bus, DBUS_SYSTEM_BUS_ADDRESS=self.bus)
         # The key server.
@@ -88,16 +115,9 @@ class DaemonEndToEnd(unittest.TestCase):
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for stream in (p.stdout, p.stderr):
-                if stream:
-                    stream.close()
         self.server.shutdown()
         self.server.server_close()
-        self._tmp.cleanup()
+        super().tearDown()
 
     def cli(self, *args, check=True):
         result = subprocess.run([BLEAGENT, *args], capture_output=True, text=True, env=self.env, timeout=120)
@@ -111,15 +131,6 @@ class DaemonEndToEnd(unittest.TestCase):
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.procs.append(daemon)
         return daemon
-
-    def wait_for(self, condition, seconds=60):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.3)
-        return condition()
 
     def prepare(self, decoys=0):
         """A consented store holding 20 minutes with a key's RPIs; the key, signed, on the key server
@@ -298,22 +309,8 @@ class Demo(unittest.TestCase):
         self.assertIn("scripts/setup.sh", result.stderr)
 
 
-class DesktopCompanion(unittest.TestCase):
+class DesktopCompanion(ProcessTestCase):
     """`bleagent notify --follow` turns the daemon's ContactDay signal into a desktop notification."""
-
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.procs = []
-
-    def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for stream in (p.stdout, p.stderr):
-                if stream:
-                    stream.close()
-        self._tmp.cleanup()
 
     def test_contact_day_becomes_a_desktop_notification(self):
         system = start_bus(os.path.join(self._tmp.name, "system"), self.procs, "session")

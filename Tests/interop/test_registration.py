@@ -11,7 +11,6 @@ import random
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import unittest
 import urllib.request
@@ -21,7 +20,7 @@ import io
 
 import gaen_crypto
 import gaen_export
-from test_daemon import start_bus
+from test_daemon import ProcessTestCase, start_bus
 from test_interop import BLEAGENT
 
 SERVER = os.environ.get("BLEAGENT_SERVER") or os.path.join(os.path.dirname(BLEAGENT), "bleagent-server")
@@ -43,13 +42,11 @@ def http(method, url, body=None, headers=None):
         return error.code, error.read()
 
 
-class ServerTestCase(unittest.TestCase):
+class ServerTestCase(ProcessTestCase):
     database = None  # None: SQLite; a postgres:// URL for the PostgreSQL variant
 
     def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.dir = self._tmp.name
-        self.procs = []
+        super().setUp()
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.data = os.path.join(self.dir, "server")
@@ -61,16 +58,6 @@ class ServerTestCase(unittest.TestCase):
         self.assertTrue(line.startswith("listening on"), f"server did not start: {line} {self.server.stderr.read() if self.server.poll() is not None else ''}")
         with open(os.path.join(self.data, "admin-token")) as f:
             self.token = f.read().strip()
-
-    def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for stream in (p.stdout, p.stderr):
-                if stream:
-                    stream.close()
-        self._tmp.cleanup()
 
     def server_config(self, name, clock=None):
         path = os.path.join(self.dir, name)
@@ -131,15 +118,6 @@ region = "440"
             daemon.kill()
             self.fail(f"agent {name}'s daemon did not come up: {open(log).read()[:3000]}")
         return state, config, env
-
-    def wait_for(self, condition, seconds=60):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.3)
-        return condition()
 
     def published(self):
         """{key hex: count} over every file list.json names, each verified by the independent parser."""

@@ -52,25 +52,14 @@ struct LogsCommand: AsyncParsableCommand {
             commandName: "send", abstract: "Upload the operation log (what `logs preview` shows) and print its log ID.",
             discussion: "Exit codes: 0 sent, 1 not sent (no consent), 65 no server configured, 69 the server is unreachable.")
 
-        @Option(help: ArgumentHelp("Configuration file (default: /etc/bleagent/bleagent.toml).", valueName: "PATH"))
-        var config: String?
-        @Option(help: ArgumentHelp("The server (overrides [registration] server).", valueName: "URL"))
-        var server: String?
+        @OptionGroup var target: NotificationServerOptions
         @Flag(help: "You have read `bleagent logs preview` and agree to send it.")
         var consent = false
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await reportingErrors {
-                let configuration: AgentConfiguration
-                do {
-                    configuration = try AgentConfiguration.load(path: config)
-                } catch {
-                    throw CLIError(.dataError, "\(error)")
-                }
-                guard let base = try server.map(RegisterCommand.serverURL) ?? configuration.registrationServer else {
-                    throw CLIError(.dataError, "no server: set [registration] server in \(config ?? AgentConfiguration.standardPath) or pass --server URL")
-                }
+                let (_, base) = try target.resolve()
                 guard consent else {
                     throw CLIError(.failure, "not sent: read `bleagent logs preview`, then run `bleagent logs send --consent`")
                 }

@@ -25,10 +25,7 @@ struct RegisterCommand: AsyncParsableCommand {
 
     enum Symptoms: String, ExpressibleByArgument, CaseIterable { case yes, no }
 
-    @Option(help: ArgumentHelp("Configuration file (default: /etc/bleagent/bleagent.toml).", valueName: "PATH"))
-    var config: String?
-    @Option(help: ArgumentHelp("The notification server (overrides [registration] server).", valueName: "URL"))
-    var server: String?
+    @OptionGroup var target: NotificationServerOptions
     @Option(help: "Did you have symptoms?")
     var symptoms: Symptoms?
     @Option(name: .customLong("onset-date"), help: ArgumentHelp("The day symptoms started.", valueName: "YYYY-MM-DD"))
@@ -44,15 +41,7 @@ struct RegisterCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let configuration: AgentConfiguration
-            do {
-                configuration = try AgentConfiguration.load(path: config)
-            } catch {
-                throw CLIError(.dataError, "\(error)")
-            }
-            guard let base = try server.map(Self.serverURL) ?? configuration.registrationServer else {
-                throw CLIError(.dataError, "no notification server: set [registration] server in \(config ?? AgentConfiguration.standardPath) or pass --server URL")
-            }
+            let (configuration, base) = try target.resolve()
             let interactive = isatty(STDIN_FILENO) == 1
             let hasSymptoms = try symptoms.map { $0 == .yes } ?? Self.ask("Did you have symptoms? [yes/no] ", interactive: interactive) { answer in
                 ["yes", "y"].contains(answer) ? true : ["no", "n"].contains(answer) ? false : nil
@@ -133,13 +122,6 @@ struct RegisterCommand: AsyncParsableCommand {
         var keysAccepted: Int
         var keysDropped: Int
         enum CodingKeys: String, CodingKey { case status, keysSent = "keys_sent", keysAccepted = "keys_accepted", keysDropped = "keys_dropped" }
-    }
-
-    static func serverURL(_ text: String) throws(CLIError) -> URL {
-        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw CLIError(.dataError, "--server expects an http(s) URL")
-        }
-        return url
     }
 
     /// What the person can do about a refusal.

@@ -45,7 +45,7 @@ struct NotificationServerClient {
                                 configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(30))))
         let result: Result<Answer, Failure>
         do throws(Failure) {
-            result = .success(try await attempts(client: client, path: path, body: body, contentType: contentType))
+            result = .success(try await sendWithRetries(client: client, path: path, body: body, contentType: contentType))
         } catch {
             result = .failure(error)
         }
@@ -53,7 +53,7 @@ struct NotificationServerClient {
         return try result.get()
     }
 
-    private func attempts(client: HTTPClient, path: String, body: Data, contentType: String) async throws(Failure) -> Answer {
+    private func sendWithRetries(client: HTTPClient, path: String, body: Data, contentType: String) async throws(Failure) -> Answer {
         let url = base.appendingPathComponent(path).absoluteString
         var delay = firstDelay
         var lastProblem = ""

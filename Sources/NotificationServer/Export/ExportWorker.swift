@@ -66,7 +66,6 @@ public struct ExportWorker: Sendable {
             report.paddingKeys += written.padding
         }
         let cutoff = UInt32(clamping: max(0, now - settings.embargoSeconds) / ENIntervalNumber.secondsPerInterval)
-        var changedRegions = Set<String>()
         for region in settings.regions {
             for day in try await database.exportableDays(region: region, endedBy: cutoff) {
                 guard let record = try await database.beginExport(region: region, day: day, endedBy: cutoff, createdMillis: now * 1_000) else { continue }
@@ -74,10 +73,10 @@ public struct ExportWorker: Sendable {
                 report.filesWritten += 1
                 report.keysPublished += written.real
                 report.paddingKeys += written.padding
-                changedRegions.insert(region)
             }
         }
-        // Retention: drop from the lists first, then delete the files.
+        // Retention: drop from the lists first (they are rewritten every pass, which also mends a list a
+        // crash left behind), then delete the files.
         let old = try await database.removeExports(createdBefore: (now - settings.retentionDays * 86_400) * 1_000)
         for region in settings.regions { try await publishIndexes(region: region) }
         for record in old {

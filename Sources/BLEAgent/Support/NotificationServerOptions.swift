@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// `--config` and `--server`, shared by the verbs that talk to the notification server
+/// (`register`, `logs send`): the configuration, and the server from `--server` or `[registration] server`.
+struct NotificationServerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Configuration file (default: /etc/bleagent/bleagent.toml).", valueName: "PATH"))
+    var config: String?
+    @Option(help: ArgumentHelp("The notification server (overrides [registration] server).", valueName: "URL"))
+    var server: String?
+
+    /// The configuration and the server's base URL, or a one-line error (exit 65).
+    func resolve() throws(CLIError) -> (AgentConfiguration, URL) {
+        let configuration: AgentConfiguration
+        do {
+            configuration = try AgentConfiguration.load(path: config)
+        } catch {
+            throw CLIError(.dataError, "\(error)")
+        }
+        if let server {
+            guard let url = URL(string: server), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw CLIError(.dataError, "--server expects an http(s) URL")
+            }
+            return (configuration, url)
+        }
+        guard let url = configuration.registrationServer else {
+            throw CLIError(.dataError, "no notification server: set [registration] server in \(config ?? AgentConfiguration.standardPath) or pass --server URL")
+        }
+        return (configuration, url)
+    }
+}
