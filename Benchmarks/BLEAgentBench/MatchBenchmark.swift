@@ -173,7 +173,9 @@ enum MatchBenchmark {
         print("")
         print("matcher benchmark: \(Bench.grouped(keys)) keys in \(parameters.files) signed files, \(Bench.grouped(table.count)) stored RPIs")
         print("  index:     \(statistics.days) day partitions, \(Bench.grouped(statistics.indexedEntries)) entries, filters \(statistics.filterBytes / 1024) KiB, built in \(Bench.format((indexed - started) * 1000, 1)) ms")
-        print("  matched:   \(report.matches.count) keys (\(met) met), \(windows.count) windows, \(days.filter(\.isContactDay).count) contact days of \(days.count)")
+        let found = report.matches.count { !$0.hits.isEmpty }
+        let contactDays = days.filter(\.isContactDay).count
+        print("  matched:   \(found) keys (\(met) met), \(windows.count) windows, \(contactDays) contact days of \(days.count)")
         print("  stages (CPU time summed over \(workers) worker threads):")
         let stageTotal = report.timings.stages.reduce(0.0) { $0 + Double($1.nanoseconds) }
         for (name, nanoseconds) in report.timings.stages {
@@ -185,6 +187,15 @@ enum MatchBenchmark {
         print("  CPU-seconds / wall: \(Bench.format(cpu / wall)) (\(workers) worker threads, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
         print("  peak RSS:           \(Bench.format(Bench.peakRSSMiB(), 1)) MiB (bound 64 MiB; \(Bench.format(rssBefore, 1)) MiB with the sightings loaded, before matching)")
         print("  AES bound:          \(Bench.grouped(Int(bound))) keys/s on one core (EVP aes-128-ecb, 2,304-byte buffers)")
+        // The run proves something only if it found exactly the planted keys and met the bounds.
+        var missed: [String] = []
+        if found != met { missed.append("matched \(found) keys where \(met) were met") }
+        if contactDays != parameters.files { missed.append("\(contactDays) contact days where every one of the \(parameters.files) days had 20 met keys") }
+        if ratio < 0.15 { missed.append("ratio \(Bench.format(ratio, 3)) < 0.15") }
+        if Bench.peakRSSMiB() > 64 { missed.append("peak RSS \(Bench.format(Bench.peakRSSMiB(), 1)) MiB > 64 MiB") }
+        print(missed.isEmpty ? "  verdict:            every planted key found; ratio ≥ 0.15 and peak RSS ≤ 64 MiB"
+                             : "  verdict:            MISSED: \(missed.joined(separator: "; "))")
         print("ratio=\(Bench.format(ratio, 3)) (keys/s ÷ \(workers) workers ÷ AES bound; must ≥ 0.15, stretch 0.35)")
+        if !missed.isEmpty { exit(1) }
     }
 }

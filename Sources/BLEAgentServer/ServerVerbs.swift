@@ -93,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
             let app = Application(
                 router: runtime.routes().router(),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bleagent-server"),
-                services: [ExportService(runtime: runtime)],
+                services: [ExportService(runtime: runtime), ReissueService(runtime: runtime)],
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? configuration.port
                     // One line scripts can wait for (stdout), the rest for the operator (log).
@@ -149,6 +149,8 @@ struct NumberCommand: AsyncParsableCommand {
         The same as POST /v1/admin/cases (and …/reissue) with the admin token, for an operator on the
         server itself. A number is valid for [registration] number_lifetime_minutes (60); an unused one
         can be reissued 4 times; none is issued after the case registered. Only a keyed hash is stored.
+        With [registration] delivery_command set, `serve` reissues a number that expired unused by
+        itself and hands it to that command (your SMS or e-mail gateway), as HER-SYS did.
         """,
         subcommands: [Issue.self, Reissue.self])
 

@@ -25,7 +25,8 @@ public struct StoreDirectory: Sendable {
 
     /// Every file the store may have written (the lock file last: wiping removes it after the rest).
     var allFiles: [String] {
-        [database, database + "-wal", database + "-shm", epochKeySlot(0), epochKeySlot(1), keyFile, keySourceMarker, lockFile]
+        let keyFiles = [epochKeySlot(0), epochKeySlot(1), keyFile, keySourceMarker]
+        return [database, database + "-wal", database + "-shm"] + keyFiles + keyFiles.map { $0 + ".new" } + [lockFile]
     }
 
     /// Bytes the store's files take on disk.
@@ -37,7 +38,7 @@ public struct StoreDirectory: Sendable {
     }
 
     /// Whether any store file exists here.
-    public var exists: Bool { FileManager.default.fileExists(atPath: database) || FileManager.default.fileExists(atPath: epochKeySlot(0)) }
+    public var exists: Bool { allFiles.dropLast().contains { FileManager.default.fileExists(atPath: $0) } }
 
     /// Creates the directory (0700) if needed and checks it is one.
     func prepare() throws(StoreError) {
@@ -78,6 +79,26 @@ public struct StoreDirectory: Sendable {
             written += result
         }
         guard fsync(descriptor) == 0 else { throw errnoError("sync \(file)") }
+    }
+
+    /// Creates `file` whole or not at all: written to a temporary name, made durable, renamed over,
+    /// and the directory synced. A power cut leaves either no file or the complete one (a half-written
+    /// first key file would make the store unopenable).
+    static func createAtomically(_ file: String, with bytes: [UInt8]) throws(StoreError) {
+        let temporary = file + ".new"
+        unlink(temporary)
+        try overwrite(temporary, with: bytes, create: true)
+        guard rename(temporary, file) == 0 else { throw errnoError("rename \(temporary)") }
+        syncDirectory((file as NSString).deletingLastPathComponent)
+    }
+
+    /// Writes `file` in place if it exists, else creates it atomically.
+    static func write(_ file: String, with bytes: [UInt8]) throws(StoreError) {
+        if FileManager.default.fileExists(atPath: file) {
+            try overwrite(file, with: bytes, create: false)
+        } else {
+            try createAtomically(file, with: bytes)
+        }
     }
 
     /// Makes a directory entry change (create, rename, unlink) durable.

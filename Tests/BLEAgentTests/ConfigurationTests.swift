@@ -73,6 +73,7 @@ struct ConfigurationTests {
         ("[[keys.source]]\nlist_json = \"ftp://x/list.json\"\n", "[keys.source[1]] list_json", "http(s) URL"),
         ("[[keys.public_key]]\nid = \"1\"\nversion = \"v1\"\npem = \"/nonexistent.pem\"\n", "[keys.public_key[1]] pem", "cannot read"),
         ("[bogus]\nx = 1\n", "bogus", "unknown key"),
+        ("[[keys.source]]\nlist_json = \"https://k.example.org/list.json\"\n", "[keys] public_key", "could not be verified"),
     ])
     func badValuesNameTheKey(text: String, location: String, problem: String) {
         do {
@@ -83,6 +84,13 @@ struct ConfigurationTests {
             #expect(error.problem.contains(problem), "\(error)")
             #expect(error.description.hasPrefix("bad.toml: "))
         }
+    }
+
+    @Test func unverifiedFilesAreUsedOnlyWhenAllowedAndNoKeyIsConfigured() throws {
+        let source = "[[keys.source]]\nlist_json = \"https://k.example.org/list.json\"\n"
+        let allowed = try AgentConfiguration.parse("[keys]\nallow_unverified_files = true\n" + source, path: "t.toml")
+        #expect(allowed.signaturePolicy == .allowUnverified)
+        #expect(AgentConfiguration().signaturePolicy == .requireValid)
     }
 
     @Test func syntaxErrorsNameTheLine() {

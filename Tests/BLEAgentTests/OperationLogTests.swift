@@ -18,6 +18,7 @@ struct OperationLogTests {
             ("cannot open /home/alice/bleagent.toml", "cannot open /home/<user>/bleagent.toml"),
             ("running on KITCHEN-PI since boot", "running on <host> since boot"),
             ("scan window 3 s, 12 sightings, rotation after 600 s", "scan window 3 s, 12 sightings, rotation after 600 s"),
+            ("key file for 2026-11-20 refused", "key file for <date> refused"),
         ]
         for (input, expected) in cases {
             #expect(scrubber.scrub(input) == expected, "\(input)")
@@ -30,6 +31,24 @@ struct OperationLogTests {
         #expect(json.contains("\"format\":\"bleagent-operation-log\\/1\""))
         #expect(!json.contains("contact"))
         #expect(log.daemon == ["state": "not running"])
+    }
+
+    @Test func contactNoticesNeverReachTheLog() throws {
+        func line(_ fields: [String: String]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self)
+        }
+        let journal = try [
+            line(["MESSAGE": "consent given: recording starts", "PRIORITY": "5", "__REALTIME_TIMESTAMP": "1764000000000000"]),
+            line(["MESSAGE": "\(ContactNotifier.noticeMarker) on 2026-11-20 (1 contact, 20 minutes).", "PRIORITY": "4",
+                  "MESSAGE_ID": ContactNotifier.messageID]),
+            // The same notice where the journal socket was missing (stderr, no MESSAGE_ID).
+            line(["MESSAGE": "warning: \(ContactNotifier.noticeMarker) on 2026-11-21 (2 contacts, 31 minutes).", "PRIORITY": "4"]),
+            line(["MESSAGE": "downloading keys: cocoa: HTTP 503", "PRIORITY": "3"]),
+        ].joined(separator: "\r\n")
+        let records = OperationLog.records(journalJSON: journal, scrubber: Scrubber(hostName: "pi"))
+        #expect(records.map(\.message) == ["consent given: recording starts", "downloading keys: cocoa: HTTP 503"])
+        #expect(records.map(\.priority) == [5, 3])
+        #expect(records.first?.time == "2025-11-24T16:00:00Z")
     }
 
     @Test func aRetryWithTheSameNumberReusesTheIdempotencyKey() throws {

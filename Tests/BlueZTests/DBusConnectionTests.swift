@@ -156,15 +156,18 @@ struct DBusConnectionTests {
     }
 
     @Test func losingTheBusFailsPendingCallsAndEndsStreams() async throws {
-        var bus: PrivateBus? = try PrivateBus()
-        let ready = Pipe()
-        try bus?.spawn("/usr/bin/python3", [PrivateBus.supportDirectory + "/peer.py", "sleeper", "test.Sleeper"], output: ready.fileHandleForWriting)
-        _ = ready.fileHandleForReading.availableData
-        let client = try await DBusConnection.connect(address: try #require(bus).address)
+        let bus = try PrivateBus()
+        let output = Pipe()
+        try bus.spawn("/usr/bin/python3", [PrivateBus.supportDirectory + "/peer.py", "holder", "test.Holder"], output: output.fileHandleForWriting)
+        try output.fileHandleForWriting.close()   // a peer that dies gives end of file, not a hang
+        let lines = PeerLines(output.fileHandleForReading)
+        try #require(await lines.next() == "ready", "the peer did not start (python3-dbus and python3-gi are needed)")
+        let client = try await DBusConnection.connect(address: bus.address)
         let stream = try await client.signals(matching: DBusMatchRule(interface: "test.Signals"))
-        let pending = Task { try await client.call(DBusMethodCall(destination: "test.Sleeper", path: "/", interface: "test.X", member: "Wait")) }
-        try await Task.sleep(for: .milliseconds(200))
-        bus = nil   // kills dbus-daemon
+        let pending = Task { try await client.call(DBusMethodCall(destination: "test.Holder", path: "/", interface: "test.X", member: "Wait")) }
+        // The peer holds the call: it is pending now, not merely about to be sent.
+        try #require(await lines.next() == "called", "the call never reached the peer")
+        bus.killDaemon()
         do { _ = try await pending.value; Issue.record("call survived the bus") } catch let error as DBusError {
             #expect(error.name == "org.freedesktop.DBus.Error.Disconnected")
         }

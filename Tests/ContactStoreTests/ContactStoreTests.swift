@@ -38,6 +38,21 @@ struct ContactStoreTests {
         #expect(try await store.ownKeys(now: Sample.noon) == [tek])
     }
 
+    @Test func aFirstOpenCutShortLeavesAStoreThatOpens() async throws {
+        // A power cut while the first key files were written leaves only their temporary copies
+        // (they are created whole or not at all): the next open starts a new store, and wipe finds it.
+        let temp = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: temp.store.path, withIntermediateDirectories: true)
+        for half in [temp.store.keyFile + ".new", temp.store.epochKeySlot(1) + ".new"] {
+            #expect(FileManager.default.createFile(atPath: half, contents: Data([1, 2, 3])))
+        }
+        #expect(temp.store.exists)
+        let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
+        #expect(try await store.record(Sample.sightings(0..<10, time: Sample.noon), now: Sample.noon).stored == 10)
+        try await store.wipe()
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: temp.store.path)) ?? ["?"]).isEmpty)
+    }
+
     @Test func keysOnAirLeaveOutTomorrowsKey() async throws {
         let temp = TemporaryDirectory()
         let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)

@@ -74,6 +74,29 @@ import Testing
         #expect(try await setup.database.statistics().pendingKeys == 0)
     }
 
+    @Test(arguments: Backend.available) func aKeyThatEndedEarlyWaitsForTheEndOfItsDay(_ backend: Backend) async throws {
+        let setup = try await setUp(backend)
+        defer { Task { await setup.database.close() } }
+        // Valid 00:00–12:00 today only; at 14:00 its own end is 2 h past, its day's is not.
+        try await register(setup, [key(day: today, seed: 9, period: 72)], onset: today)
+        #expect(try await setup.worker.run(now: today.unixSeconds + 14 * 3_600 + 60).filesWritten == 0)
+        #expect(try await setup.worker.run(now: today.adding(days: 1).unixSeconds + 7_200).filesWritten == 1)
+    }
+
+    @Test(arguments: Backend.available) func temporaryFilesOfAKilledRunAreRemoved(_ backend: Backend) async throws {
+        let setup = try await setUp(backend)
+        defer { Task { await setup.database.close() } }
+        let folder = "\(setup.directory.path)/exports/c19r/440"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stale = "\(folder)/.abc.zip.999999.tmp", young = "\(folder)/.def.zip.999998.tmp"
+        #expect(FileManager.default.createFile(atPath: stale, contents: Data("keys".utf8)))
+        #expect(FileManager.default.createFile(atPath: young, contents: Data("keys".utf8)))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)], ofItemAtPath: stale)
+        _ = try await setup.worker.run(now: now)
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(FileManager.default.fileExists(atPath: young), "a file another pass may be writing is left alone")
+    }
+
     @Test(arguments: Backend.available) func anExportInterruptedAfterItsClaimIsFinishedByTheNextRun(_ backend: Backend) async throws {
         let setup = try await setUp(backend, minimumKeys: 0)
         defer { Task { await setup.database.close() } }

@@ -71,8 +71,11 @@ import Testing
             let (status, issued, _) = try await server.admin("/v1/admin/cases")
             #expect(status == 201)
             let number = try #require(issued["processing_number"] as? String)
+            // No usable key (all from before onset − 2 days): refused, and the number is not spent.
+            var (code, body, _) = try await server.register(submission(number: number, keys: [key(day: today.adding(days: -5), seed: 3)], onset: today))
+            #expect(code == 400 && (body["message"] as? String)?.contains("processing number was not used") == true, "\(body)")
             let request = submission(number: number, keys: [key(day: today, seed: 1)], onset: today)
-            var (code, body, _) = try await server.register(request)
+            (code, body, _) = try await server.register(request)
             #expect(code == 200 && body["status"] as? String == "registered" && body["keys_accepted"] as? Int == 1)
             // A replay of the very same request (the reply was lost): the same answer, nothing stored twice.
             (code, body, _) = try await server.register(request)
@@ -82,7 +85,7 @@ import Testing
             (code, body, _) = try await server.register(submission(number: number, keys: [key(day: today, seed: 2)], onset: today))
             #expect(code == 409 && body["error"] as? String == "processing_number_used")
             // A number nobody issued.
-            (code, body, _) = try await server.register(submission(number: number == "00000000" ? "00000001" : "00000000", keys: [], onset: today))
+            (code, body, _) = try await server.register(submission(number: number == "00000000" ? "00000001" : "00000000", keys: [key(day: today, seed: 1)], onset: today))
             #expect(code == 403 && body["error"] as? String == "processing_number_unknown")
             // Expired: issued two hours "ago" by a runtime whose clock is behind.
             var earlier = server.runtime.configuration
@@ -90,7 +93,7 @@ import Testing
             let past = try await ServerRuntime.open(earlier, logger: Logger(label: "test"))
             let old = try await past.registration.issue(now: past.now())
             await past.close()
-            (code, body, _) = try await server.register(submission(number: old.processingNumber, keys: [], onset: today))
+            (code, body, _) = try await server.register(submission(number: old.processingNumber, keys: [key(day: today, seed: 1)], onset: today))
             #expect(code == 410 && body["error"] as? String == "processing_number_expired")
             #expect((body["message"] as? String)?.contains("reissue") == true)
         }
@@ -110,7 +113,7 @@ import Testing
             let before = try await server.runtime.database.statistics()
             (code, body, _) = try await server.register(submission(number: "12345678", keys: [key(day: today, seed: 5)], onset: today),
                                                         headers: [("X-Chaff", "1")])
-            #expect(code == 200 && body["status"] as? String == "registered")
+            #expect(code == 200 && body["status"] as? String == "registered" && body["keys_accepted"] as? Int == 1 && body["keys_dropped"] as? Int == 0)
             #expect(try await server.runtime.database.statistics() == before)
         }
     }
@@ -118,19 +121,19 @@ import Testing
     @Test func guessingIsThrottledPerClientAndGlobally() async throws {
         try await withServer(attemptsPerClient: 3, failuresPerHour: 1_000) { server in
             for _ in 0..<3 {
-                let (code, _, _) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [], onset: today))
+                let (code, _, _) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today))
                 #expect(code == 403)
             }
-            let (code, body, headers) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [], onset: today))
+            let (code, body, headers) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today))
             #expect(code == 429 && body["error"] as? String == "throttled")
             #expect(Int(headers.first(name: "Retry-After") ?? "") ?? 0 > 0)
         }
         try await withServer(attemptsPerClient: 100, failuresPerHour: 2) { server in
             let (_, issued, _) = try await server.admin("/v1/admin/cases")
-            for _ in 0..<2 { _ = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [], onset: today)) }
+            for _ in 0..<2 { _ = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today)) }
             // Past the global failure budget even a right number waits: guessing must not pay.
             let number = try #require(issued["processing_number"] as? String)
-            let (code, _, _) = try await server.register(submission(number: number, keys: [], onset: today))
+            let (code, _, _) = try await server.register(submission(number: number, keys: [key(day: today, seed: 1)], onset: today))
             #expect(code == 429)
         }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import ExposureNotification
 import Foundation
+import Logging
 @testable import NotificationServer
 import Testing
 
@@ -54,6 +55,43 @@ import Testing
         #expect(try await registration.register(submission(number: second.processingNumber, keys: keys, onset: today), now: now + 20)
                 == .registered(accepted: 1, dropped: 0))
         #expect(try await database.statistics().pendingKeys == 1)
+    }
+
+    @Test(arguments: Backend.available) func anExpiredUnusedNumberIsReissuedAutomaticallyFourTimesNeverAfterARegistration(_ backend: Backend) async throws {
+        let directory = TemporaryDirectory()
+        let database = try await backend.open(in: directory)
+        defer { Task { await database.close() } }
+        let registration = service(database)
+        let idle = try await registration.issue(now: now)
+        let registered = try await registration.issue(now: now)
+        #expect(try await registration.register(submission(number: registered.processingNumber, keys: [key(day: today, seed: 1)], onset: today), now: now + 60)
+                == .registered(accepted: 1, dropped: 0))
+        #expect(try await registration.reissueExpired(now: now + 3_599).isEmpty, "still valid: nothing to reissue")
+        var moment = now + 3_600
+        var current = idle
+        for left in [3, 2, 1, 0] {
+            let reissued = try await registration.reissueExpired(now: moment)
+            #expect(reissued.map(\.caseID) == [idle.caseID] && reissued.first?.reissuesLeft == left, "\(reissued)")
+            #expect(try await registration.reissueExpired(now: moment).isEmpty, "one new number per expiry")
+            let next = try #require(reissued.first)
+            #expect(next.processingNumber != current.processingNumber && next.expiresAt == moment + 3_600)
+            current = next
+            moment += 3_600
+        }
+        #expect(try await registration.reissueExpired(now: moment).isEmpty, "four reissues, no fifth")
+        // The last number still registers until it expires.
+        #expect(try await registration.register(submission(number: current.processingNumber, keys: [key(day: today, seed: 2)], onset: today), now: moment - 1)
+                == .registered(accepted: 1, dropped: 0))
+    }
+
+    @Test func aDeliveryCommandGetsTheNumberInItsEnvironment() async throws {
+        let directory = TemporaryDirectory()
+        let out = "\(directory.path)/delivered"
+        let number = RegistrationService.IssuedNumber(caseID: "c1", processingNumber: "12345678", expiresAt: 99, reissuesLeft: 2)
+        let delivery = NumberDelivery(command: "echo \"$BLEAGENT_CASE_ID $BLEAGENT_PROCESSING_NUMBER $BLEAGENT_EXPIRES_AT $BLEAGENT_REISSUES_LEFT\" > \(out)")
+        #expect(await delivery.deliver(number, logger: Logger(label: "test")))
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "c1 12345678 99 2\n")
+        #expect(await NumberDelivery(command: "exit 3").deliver(number, logger: Logger(label: "test")) == false)
     }
 
     @Test(arguments: Backend.available) func anUnusedNumberIsReissuedFourTimesAtMost(_ backend: Backend) async throws {

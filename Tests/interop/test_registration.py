@@ -324,6 +324,18 @@ class OperationLogs(ServerTestCase):
             uploaded = json.loads(z.read("operation-log.json"))
         self.assertEqual(uploaded["environment"], document["environment"])
         self.assertEqual(uploaded["format"], "bleagent-operation-log/1")
+        # Byte for byte what was read: preview --out, then send --file.
+        saved = os.path.join(self.data, "previewed.json")
+        self.cli(env, "logs", "preview", "--out", saved)
+        with open(saved, "rb") as f:
+            previewed = f.read()
+        sent = json.loads(self.cli(env, "logs", "send", "--server", self.base, "--consent", "--file", saved, "--json").stdout)
+        with zipfile.ZipFile(os.path.join(self.data, "logs", sent["log_id"] + ".zip")) as z:
+            self.assertEqual(z.read("operation-log.json"), previewed)
+        with open(os.path.join(self.data, "not-a-log.json"), "w") as f:
+            f.write('{"format": "something else"}')
+        bad = self.cli(env, "logs", "send", "--server", self.base, "--consent", "--file", os.path.join(self.data, "not-a-log.json"), check=False)
+        self.assertEqual(bad.returncode, 65, bad.stderr)
 
 
 @unittest.skipUnless(os.environ.get("BLEAGENT_TEST_POSTGRES"), "PostgreSQL variant: set BLEAGENT_TEST_POSTGRES (CI does)")

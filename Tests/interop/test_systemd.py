@@ -23,7 +23,7 @@ class SystemdFiles(unittest.TestCase):
             self.assertLessEqual(exposure, 2.0, name)
 
     def test_unit_is_valid(self):
-        for name, lines in (("bleagent.service", ("Type=notify", "WatchdogSec=", "StateDirectory=bleagent", "User=bleagent")),
+        for name, lines in (("bleagent.service", ("Type=notify", "WatchdogSec=", "StateDirectory=bleagent", "User=bleagent", "RestartPreventExitStatus=78")),
                             ("bleagent-server.service", ("StateDirectory=bleagent-server", "DynamicUser=yes"))):
             result = subprocess.run(["systemd-analyze", "verify", os.path.join(SYSTEMD, name)], capture_output=True, text=True)
             problems = [line for line in (result.stdout + result.stderr).splitlines()

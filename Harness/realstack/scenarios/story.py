@@ -12,12 +12,12 @@ by scripts/realstack-test.sh (checked).
 Lines starting with "» " are the narration `bleagent demo` shows; PASS/FAIL lines are checks.
 
 The people: A (hci0, a legacy-only controller like a Raspberry Pi's) and B (hci1) sit together for
-25 minutes at −55 dBm. C (hci2) passes A and B for 3 minutes at −70 dBm, then stays across the room at
+20 minutes at −55 dBm. C (hci2) passes A and B for 3 minutes at −70 dBm, then stays across the room at
 −90 dBm. A tests positive: the health centre issues a processing number on the notification server
 (`bleagent-server`, on the guest's loopback), A registers with `bleagent register`, the server's export
 worker signs A's keys into a padded file the next day and publishes it in COCOA's list.json layout.
 B must see one contact day, C none.
-The daemons run on an accelerated clock ([agent] clock = "speed=30,origin=T": 25 minutes pass in
+The daemons run on an accelerated clock ([agent] clock = "speed=30,origin=T": 20 minutes pass in
 50 s), the same code as production with time read from the configured clock.
 """
 import json
@@ -34,7 +34,7 @@ SHARE = os.environ.get("RS_SHARE", os.getcwd())
 BLEAGENT = os.path.join(SHARE, "bleagent")
 SERVER = os.path.join(SHARE, "bleagent-server")
 SPEED = 30.0
-MEETING_MINUTES = 25           # simulated
+MEETING_MINUTES = 20           # simulated (the daemon issue: 20 minutes at ≈ −55 dBm)
 PASS_BY_MINUTES = 3            # simulated: C near A and B
 PASS_BY_RSSI = -70             # a few metres: COCOA's "medium" bucket from A (TX −7 dBm: 63 dB). Under
                                # the 30× clock an emulator stall stretches a scan's span; each window

@@ -12,7 +12,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
         Needs what scripts/setup.sh installs: QEMU and the harness (/usr/local/share/bleagent/realstack,
         its VM in /var/cache/bleagent-realstack). Takes 2–4 minutes; nothing leaves this machine.
-        A and B sit together for 25 minutes at −55 dBm; C passes by for 3 minutes, then stays at −90 dBm.
+        A and B sit together for 20 minutes at −55 dBm; C passes by for 3 minutes, then stays at −90 dBm.
         The agents' clock runs 30× fast ([agent] clock in bleagent.toml), the rest is the production code.
         Exit codes: 0 the story went as it should, 1 a step failed (the log folder is named), 69 the harness is missing.
         """

@@ -10,9 +10,11 @@ struct LogsCommand: AsyncParsableCommand {
         discussion: """
         The log holds versions (bleagent, OS, kernel, BlueZ), the board model, the daemon's operating
         state and its journal messages of the last 3 days, with host name, IP and Bluetooth addresses,
-        identifiers, keys and user names removed. It never holds contact days. `preview` prints exactly
+        identifiers, keys, user names and dates removed. It never holds contact days. `preview` prints
         what `send` would upload; `send --consent` uploads it to [registration] server and prints the
-        log ID to quote to support.
+        log ID to quote to support. To send exactly the bytes you read (the journal may grow meanwhile):
+          bleagent logs preview --out log.json
+          bleagent logs send --consent --file log.json
         """,
         subcommands: [Preview.self, Send.self])
 
@@ -37,12 +39,31 @@ struct LogsCommand: AsyncParsableCommand {
         }
     }
 
+    /// A document `logs preview --out` wrote: sent as it is, once it is seen to be one.
+    static func previewed(_ path: String) throws(CLIError) -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError(.noInput, "cannot read \(path)") }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              object["format"] as? String == OperationLog.format else {
+            throw CLIError(.dataError, "\(path) is not an operation log written by `bleagent logs preview --out`")
+        }
+        return data
+    }
+
     struct Preview: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "preview", abstract: "Print exactly what `logs send` would upload.")
 
+        @Option(help: ArgumentHelp("Also write it to this file, for `logs send --file`.", valueName: "PATH"))
+        var out: String?
+
         func run() async throws {
             try await reportingErrors {
-                FileHandle.standardOutput.write(try LogsCommand.document(await LogsCommand.collect()))
+                let document = try LogsCommand.document(await LogsCommand.collect())
+                if let out {
+                    guard FileManager.default.createFile(atPath: out, contents: document, attributes: [.posixPermissions: 0o600]) else {
+                        throw CLIError(.failure, "cannot write \(out)")
+                    }
+                }
+                FileHandle.standardOutput.write(document)
             }
         }
     }
@@ -55,6 +76,8 @@ struct LogsCommand: AsyncParsableCommand {
         @OptionGroup var target: NotificationServerOptions
         @Flag(help: "You have read `bleagent logs preview` and agree to send it.")
         var consent = false
+        @Option(help: ArgumentHelp("Send this file written by `logs preview --out`, byte for byte, instead of collecting anew.", valueName: "PATH"))
+        var file: String?
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
@@ -63,7 +86,12 @@ struct LogsCommand: AsyncParsableCommand {
                 guard consent else {
                     throw CLIError(.failure, "not sent: read `bleagent logs preview`, then run `bleagent logs send --consent`")
                 }
-                let document = try LogsCommand.document(await LogsCommand.collect())
+                let document: Data
+                if let file {
+                    document = try LogsCommand.previewed(file)
+                } else {
+                    document = try LogsCommand.document(await LogsCommand.collect())
+                }
                 let zip: Data
                 do {
                     zip = try ExportWriter.zip(entries: [("operation-log.json", document)])

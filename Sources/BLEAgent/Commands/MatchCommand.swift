@@ -135,7 +135,10 @@ struct MatchCommand: AsyncParsableCommand {
             }
             let refused = result.files.filter { $0.status == "rejected" }
             if !refused.isEmpty {
-                throw CLIError(.refused, "\(refused.count) key file\(refused.count == 1 ? " was" : "s were") refused: "
+                // The same codes as `keys inspect`: 66 a file could not be read, 65 malformed, 3 its signature was refused.
+                let refusals = Set(report.files.compactMap(\.refusal))
+                let code: CLIError.Kind = refusals.contains(.unavailable) ? .noInput : refusals.contains(.malformed) ? .dataError : .refused
+                throw CLIError(code, "\(refused.count) key file\(refused.count == 1 ? " was" : "s were") refused: "
                                + refused.map { "\($0.path) (\($0.reason ?? ""))" }.joined(separator: "; "))
             }
         }

@@ -82,7 +82,7 @@ struct RegisterCommand: AsyncParsableCommand {
             let pending = PendingRegistration.forNumber(number.text, directory: state.directory.path, now: now)
             var generator = SystemRandomNumberGenerator()
             let submission = DiagnosisSubmission(
-                hasSymptom: hasSymptoms, onsetOfSymptomOrTestDate: DiagnosisSubmission.onsetText(day: onset.iso8601, offsetSeconds: TimeZone.current.secondsFromGMT()),
+                hasSymptom: hasSymptoms, onsetOfSymptomOrTestDate: DiagnosisSubmission.onsetText(day: onset.iso8601, offsetSeconds: TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(onset.unixSeconds)))),
                 keys: keys.map { key in
                     DiagnosisSubmission.Key(keyData: Data(key.keyData.bytes).base64EncodedString(), rollingStartNumber: key.rollingStartIntervalNumber.rawValue,
                                             rollingPeriod: key.rollingPeriod, reportType: ReportType.confirmedTest.rawValue)
@@ -106,12 +106,16 @@ struct RegisterCommand: AsyncParsableCommand {
             guard answer.body["status"] as? String == "registered" else {
                 throw CLIError(.failure, "the server answered HTTP \(answer.status) without confirming the registration: treat it as not registered")
             }
-            let accepted = answer.body["keys_accepted"] as? Int ?? keys.count
+            let accepted = answer.body["keys_accepted"] as? Int
             if output.json {
-                try Output.json(RegisterResult(status: "registered", keysSent: keys.count, keysAccepted: accepted, keysDropped: answer.body["keys_dropped"] as? Int ?? 0))
+                try Output.json(RegisterResult(status: "registered", keysSent: keys.count, keysAccepted: accepted, keysDropped: answer.body["keys_dropped"] as? Int))
                 return
             }
-            Output.line("Registered: the server verified the number and accepted \(accepted) key\(accepted == 1 ? "" : "s").")
+            if let accepted {
+                Output.line("Registered: the server verified the number and accepted \(accepted) of \(keys.count) key\(keys.count == 1 ? "" : "s").")
+            } else {
+                Output.line("Registered: the server verified the number (it did not say how many of the \(keys.count) keys it kept).")
+            }
             Output.line("People you met will be notified without learning who you are. Thank you.")
         }
     }
@@ -119,8 +123,8 @@ struct RegisterCommand: AsyncParsableCommand {
     struct RegisterResult: Encodable {
         var status: String
         var keysSent: Int
-        var keysAccepted: Int
-        var keysDropped: Int
+        var keysAccepted: Int?
+        var keysDropped: Int?
         enum CodingKeys: String, CodingKey { case status, keysSent = "keys_sent", keysAccepted = "keys_accepted", keysDropped = "keys_dropped" }
     }
 

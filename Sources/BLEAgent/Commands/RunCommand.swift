@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         do throws(DBusError) {
             if let busAddress { bus = try await DBusConnection.connect(address: busAddress) } else { bus = try await DBusConnection.system() }
         } catch {
-            FileHandle.standardError.write(Data("bleagent: \(BlueZAdapters.explain(error))\n".utf8))
+            FileHandle.standardError.write(Data("bleagent: \(BlueZAdapters.explain(error)). To see the whole story on virtual radios, run `bleagent demo`.\n".utf8))
             throw ExitCode(1)
         }
         let serviceBus: DBusConnection

@@ -25,12 +25,33 @@ struct StatusCommand: AsyncParsableCommand {
                 status = try await DaemonClient.connect().json("GetStatus", as: DaemonStatus.self)
             } catch {
                 guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
-                let statistics = try? ContactStore.statistics(of: state.directory, now: Int64(Date().timeIntervalSince1970))
+                let directory = state.directory
+                let statistics: StoreStatistics?
+                var problem: String?
+                if directory.exists {
+                    do throws(StoreError) {
+                        statistics = try ContactStore.statistics(of: directory, now: Int64(Date().timeIntervalSince1970))
+                    } catch {
+                        statistics = nil
+                        problem = error.description
+                    }
+                } else {
+                    statistics = nil
+                    problem = "there is no contact store in \(directory.path)"
+                }
                 if output.json {
-                    try Output.json(["daemon": "not running", "sightings": "\(statistics?.totalSightings ?? 0)"])
+                    var fields = ["daemon": "not running", "sightings": "\(statistics?.totalSightings ?? 0)",
+                                  "dropped": "\(statistics?.totalDropped ?? 0)"]
+                    fields["store_error"] = problem
+                    try Output.json(fields)
                 } else {
                     Output.line("Daemon:     not running (systemctl start bleagent)")
-                    Output.line("Store:      \(statistics?.totalSightings ?? 0) sightings over \(statistics?.days.count ?? 0) days in \(state.directory.path)")
+                    if let problem {
+                        Output.line("Store:      \(problem)")
+                    } else {
+                        Output.line("Store:      \(statistics?.totalSightings ?? 0) sightings over \(statistics?.days.count ?? 0) days in \(directory.path)"
+                                    + " (\(statistics?.totalDropped ?? 0) dropped at the daily cap)")
+                    }
                 }
                 throw ExitCode(1)
             }

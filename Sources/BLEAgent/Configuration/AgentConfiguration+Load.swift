@@ -63,7 +63,8 @@ extension AgentConfiguration {
             configuration.rpiCapPerDay = try store.integer("rpi_cap_per_day", in: 1_000...10_000_000) ?? configuration.rpiCapPerDay
         }
         if let keys = try reader.table("keys") {
-            try keys.allow(["download_interval_hours", "download_jitter_minutes", "max_file_bytes", "risk", "source", "public_key"])
+            try keys.allow(["download_interval_hours", "download_jitter_minutes", "max_file_bytes", "risk", "source", "public_key",
+                            "allow_unverified_files"])
             configuration.downloadIntervalHours = try keys.number("download_interval_hours", in: 0.01...168) ?? configuration.downloadIntervalHours
             configuration.downloadJitterMinutes = try keys.number("download_jitter_minutes", in: 0...600) ?? configuration.downloadJitterMinutes
             configuration.maximumFileBytes = try keys.integer("max_file_bytes", in: 1_024...(1 << 30)) ?? configuration.maximumFileBytes
@@ -74,6 +75,7 @@ extension AgentConfiguration {
                 try source.allow(["name", "list_json", "base", "container", "region", "index_txt"])
                 configuration.sources.append(try keySource(source, index: index))
             }
+            configuration.allowUnverifiedFiles = try keys.bool("allow_unverified_files") ?? false
             for key in try keys.tables("public_key") {
                 try key.allow(["id", "version", "pem"])
                 guard let id = try key.string("id") else { throw key.error("id", "missing: the key id files are signed under") }
@@ -86,6 +88,12 @@ extension AgentConfiguration {
                 } catch {
                     throw key.error("pem", "\(error)")
                 }
+            }
+            if !configuration.sources.isEmpty, configuration.publicKeys.isEmpty, !configuration.allowUnverifiedFiles {
+                throw keys.error("public_key", """
+                    key sources are configured but no [[keys.public_key]]: downloaded files could not be verified. \
+                    Add the key server's public key (id, version, pem), or set allow_unverified_files = true (field trials without signing only)
+                    """)
             }
         }
         if let notify = try reader.table("notify") {

@@ -27,6 +27,10 @@ struct AgentConfiguration: Sendable {
     var downloadIntervalHours = 4.0
     var downloadJitterMinutes = 30.0
     var maximumFileBytes = 16 << 20
+    /// Largest index (list.json / index.txt) accepted: 14 days of files is a few KiB.
+    var maximumIndexBytes = 4 << 20
+    /// Use files whose signature cannot be checked (no `[[keys.public_key]]`): field trials only.
+    var allowUnverifiedFiles = false
     var risk = RiskConfiguration.cocoa
     var sources: [KeySource] = []
     var publicKeys: [PublicKey] = []
@@ -67,6 +71,10 @@ struct AgentConfiguration: Sendable {
     }
 
     var keyring: VerificationKeyring { VerificationKeyring(publicKeys.map(\.key)) }
+
+    /// Files must carry a valid signature by a configured key; unsigned or unknown-key files are
+    /// used only when `allow_unverified_files` says so and no key is configured.
+    var signaturePolicy: SignaturePolicy { allowUnverifiedFiles && publicKeys.isEmpty ? .allowUnverified : .requireValid }
 
     var storeDirectory: StoreDirectory { stateDirectory.map(StoreDirectory.init(path:)) ?? .standard() }
 

@@ -24,7 +24,10 @@ actor AgentDaemon {
     private var lastDownload: Double?
     private var nextDownload: Double?
     private var lastDownloadError: String?
-    private var filesProcessed = 0
+    /// The download round in progress, which a second request joins.
+    private var round: Task<DownloadReport, Never>?
+    /// Bumped when consent is withdrawn: what began before must not write into the fresh store.
+    private var generation = 0
     private var lastStoreError: String?
     private var failures = 0
     private var signalEmitter: (@Sendable (ContactDayRecord) -> Void)?
@@ -57,6 +60,7 @@ actor AgentDaemon {
         }
         if consent?.accepted == true {
             await startRecording()
+            await scheduleFromStore()
         } else {
             logger.notice("waiting for consent: nothing is advertised, scanned or stored until `bleagent consent --accept`")
         }
@@ -89,9 +93,13 @@ actor AgentDaemon {
     private func emit(_ day: ContactDayRecord) { signalEmitter?(day) }
 
     private func housekeeping() async {
+        let started = generation
         do {
             _ = try await store.expire(now: Int64(now))
-            if consent?.accepted == true { try await ownKeys.ensure(store: store, now: now) }
+            if consent?.accepted == true, generation == started {
+                try await ownKeys.ensure(store: store, now: now)
+                if generation != started { ownKeys.clear() }   // withdrawn meanwhile: keep no key
+            }
             lastStoreError = nil
         } catch {
             record(error)
@@ -117,10 +125,15 @@ actor AgentDaemon {
     /// Withdrawing consent stops everything and wipes the store (COCOA's promise); `bleagent forget`
     /// is the same path. A fresh, empty store is opened so consent can be given again later.
     func withdrawConsent() async throws(StoreError) {
-        await stopRecording()
-        ownKeys.clear()
+        generation += 1
         consent = nil
         nextDownload = nil
+        if let round {
+            round.cancel()
+            _ = await round.value
+        }
+        await stopRecording()
+        ownKeys.clear()
         try await store.wipe()
         store = try await ContactStore.open(store.directory, configuration: store.configuration, now: Int64(now))
         logger.notice("consent withdrawn: every record was deleted")
@@ -140,7 +153,9 @@ actor AgentDaemon {
             return
         }
         let keys = ownKeys
-        let agent = RadioAgent(connection: bus, configuration: configuration.radioConfiguration, clock: clock) { interval, power in
+        let logger = logger
+        let agent = RadioAgent(connection: bus, configuration: configuration.radioConfiguration, clock: clock,
+                               onEvent: { event in logger.notice("radio: \(event)") }) { interval, power in
             keys.payload(for: interval, txPower: power)
         }
         radio = agent
@@ -183,42 +198,77 @@ actor AgentDaemon {
         }
         let interval = configuration.downloadIntervalHours * 3600
         if afterFailure {
+            // 1, 2, 4 … minutes up to the interval, ±20 % so that agents that failed together do not retry together.
             failures += 1
-            nextDownload = now + min(60 * pow(2, Double(min(failures - 1, 12))), interval)
+            nextDownload = now + min(60 * pow(2, Double(min(failures - 1, 12))) * Double.random(in: 0.8...1.2), interval)
         } else {
             failures = 0
             nextDownload = now + interval + Double.random(in: 0...(configuration.downloadJitterMinutes * 60))
         }
     }
 
+    /// After a restart the schedule goes on from the last round that reached every source (kept in
+    /// the store), so restarts and reboots do not make the agent ask the key server at once each time.
+    private func scheduleFromStore() async {
+        var oldest = Int64.max
+        for source in configuration.sources {
+            // A source never reached (or unreadable state): ask now.
+            guard let last = (try? await store.downloadState(source: source.name))?.lastSuccessAt else {
+                oldest = Int64.min
+                break
+            }
+            oldest = min(oldest, last)
+        }
+        guard oldest != Int64.min, oldest != Int64.max, Double(oldest) <= now else {
+            scheduleNextDownload(afterFailure: false, immediately: true)
+            return
+        }
+        lastDownload = Double(oldest)
+        let due = Double(oldest) + configuration.downloadIntervalHours * 3600 + Double.random(in: 0...(configuration.downloadJitterMinutes * 60))
+        nextDownload = max(now, due)
+    }
+
     /// Fetches what is new from every source, matches it at once, judges the days and notifies.
+    /// One round at a time: a `DownloadNow` during a scheduled round waits for it and gets its report.
     func downloadAndMatch() async -> DownloadReport {
+        if let round { return await round.value }
+        let task = Task { await self.performRound() }
+        round = task
+        let report = await task.value
+        if round == task { round = nil }
+        return report
+    }
+
+    private func performRound() async -> DownloadReport {
         var report = DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: [])
         guard consent?.accepted == true else {
             report.errors.append("no consent")
             return report
         }
-        var files: [(name: String, data: Data)] = []
-        var progress: [(String, DownloadState)] = []
+        let started = generation
+        var rounds: [SourceRound] = []
         for source in configuration.sources {
-            do {
-                let (fetched, state) = try await fetchNew(from: source)
-                files += fetched
-                progress.append((source.name, state))
-            } catch {
-                report.errors.append("\(source.name): \(error)")
-            }
+            rounds.append(await fetchNew(from: source))
         }
+        let files = rounds.flatMap { round in round.files.map { (name: $0.entry.url.absoluteString, data: $0.data) } }
         report.files = files.count
         do {
-            let matched = try await match(files)
+            try ensureCurrent(started)
+            let matched = try await match(files, started: started)
             report.matchedKeys = matched.keys
             report.newContactDays = matched.newDays
-            for (name, state) in progress { try await store.saveDownloadState(state, source: name) }
-            filesProcessed += matched.processed
+            var outcomes = matched.outcomes[...]
+            for source in rounds {
+                let (state, errors) = source.finish(outcomes: Array(outcomes.prefix(source.files.count)), now: Int64(now))
+                outcomes = outcomes.dropFirst(source.files.count)
+                try ensureCurrent(started)
+                try await store.saveDownloadState(state, source: source.source)
+                report.errors += errors
+            }
         } catch {
             report.errors.append("\(error)")
         }
+        guard generation == started else { return report }
         lastDownload = now
         lastDownloadError = report.errors.first
         if !report.errors.isEmpty { logger.error("downloading keys: \(report.errors.joined(separator: "; "))") }
@@ -226,71 +276,83 @@ actor AgentDaemon {
         return report
     }
 
-    private func fetchNew(from source: AgentConfiguration.KeySource) async throws -> ([(name: String, data: Data)], DownloadState) {
-        var state = try await store.downloadState(source: source.name) ?? DownloadState()
-        let index = try await downloader.fetch(source.url, maximumBytes: 4 << 20)
-        var entries: [KeyFileIndex.Entry]
-        switch source.kind {
-        case .listJSON(let url):
-            entries = try KeyFileIndex.parseListJSON(index, listURL: url).filter { ($0.created ?? 0) > (state.lastCreated ?? Int64.min) }
-        case .indexTXT(let url):
-            entries = try KeyFileIndex.parseIndexTXT(index, indexURL: url)
-            if let last = state.lastIndexLine, let position = entries.firstIndex(where: { $0.line == last }) {
-                entries = Array(entries[(position + 1)...])
-            }
-        }
-        var fetched: [(name: String, data: Data)] = []
-        for entry in entries {
-            // A failed file stops here: the next round resumes from it (files are taken in order).
-            let data = try await downloader.fetch(entry.url, maximumBytes: configuration.maximumFileBytes)
-            fetched.append((entry.url.absoluteString, data))
-            if let created = entry.created { state.lastCreated = max(state.lastCreated ?? created, created) }
-            if let line = entry.line { state.lastIndexLine = line }
-        }
-        state.lastSuccessAt = Int64(now)
-        return (fetched, state)
+    /// Work begun before consent was withdrawn must not write into the fresh store.
+    private func ensureCurrent(_ started: Int) throws(RoundAbandoned) {
+        guard generation == started, !Task.isCancelled else { throw RoundAbandoned() }
     }
 
-    private func match(_ files: [(name: String, data: Data)]) async throws -> (keys: Int, newDays: [String], processed: Int) {
+    private struct RoundAbandoned: Error, CustomStringConvertible {
+        var description: String { "consent was withdrawn during the round: its results were discarded" }
+    }
+
+    /// The files `source` lists past its saved position, fetched in order until one cannot be.
+    private func fetchNew(from source: AgentConfiguration.KeySource) async -> SourceRound {
+        var round = SourceRound(source: source.name, start: DownloadState())
+        do {
+            round.start = try await store.downloadState(source: source.name) ?? DownloadState()
+            let index = try await downloader.fetch(source.url, maximumBytes: configuration.maximumIndexBytes)
+            let entries: [KeyFileIndex.Entry]
+            switch source.kind {
+            case .listJSON(let url): entries = try KeyFileIndex.parseListJSON(index, listURL: url)
+            case .indexTXT(let url): entries = try KeyFileIndex.parseIndexTXT(index, indexURL: url)
+            }
+            for entry in SourceRound.pending(entries, after: round.start) {
+                do {
+                    round.files.append(.init(entry: entry, data: try await downloader.fetch(entry.url, maximumBytes: configuration.maximumFileBytes)))
+                } catch {
+                    round.stoppedAt = entry
+                    throw error
+                }
+            }
+        } catch {
+            round.failure = "\(error)"
+        }
+        return round
+    }
+
+    private func match(_ files: [(name: String, data: Data)], started: Int) async throws
+        -> (keys: Int, newDays: [String], outcomes: [MatchReport.FileOutcome.Status]) {
         let moment = Int64(now)
-        var processedCount = 0
         var matchedKeys = 0
+        var outcomes: [MatchReport.FileOutcome.Status] = []
         if !files.isEmpty {
             let table = try await store.sightingTable(now: moment)
             let processed = try await store.processedFiles()
             let matcher = Matcher(index: SightingIndex(table: table), keyring: configuration.keyring,
-                                  policy: configuration.publicKeys.isEmpty ? .allowUnverified : .requireValid)
+                                  policy: configuration.signaturePolicy)
             let sources = files.map { file in ExportSource(name: file.name) { .zip(file.data) } }
             // Matching runs on all cores: off Swift's cooperative pool.
             let report = await withCheckedContinuation { continuation in
                 Thread { continuation.resume(returning: matcher.match(sources, alreadyProcessed: processed)) }.start()
             }
-            for file in report.files {
-                if case .rejected(let why) = file.status { logger.error("key file refused: \(file.name): \(why)") }
-            }
+            outcomes = report.files.map(\.status)
+            try ensureCurrent(started)
             let windows = ExposureWindowBuilder.windows(from: report.matches, table: table, configuration: configuration.risk)
             try await store.saveExposureWindows(windows, now: moment)
+            try ensureCurrent(started)
             try await store.recordProcessed(report.newlyProcessed, now: moment)
-            processedCount = report.newlyProcessed.count
-            matchedKeys = report.matches.count
+            matchedKeys = report.matches.count { !$0.hits.isEmpty }
         }
         // The matcher's tables and the files are gone: hand the freed heap back to the system, so
         // an idle daemon is as small after a download as before it.
         if !files.isEmpty { HeapTrim.returnFreedMemory() }
-        let newDays = try await judgeAndNotify()
-        return (matchedKeys, newDays, processedCount)
+        try ensureCurrent(started)
+        let newDays = try await judgeAndNotify(started: started)
+        return (matchedKeys, newDays, outcomes)
     }
 
     /// The one judgement over every window held; each new contact day is notified once.
-    private func judgeAndNotify() async throws -> [String] {
+    private func judgeAndNotify(started: Int) async throws -> [String] {
         let moment = Int64(now)
         let windows = try await store.exposureWindows(now: moment)
         let days = ContactJudgement.dailyRisks(windows: windows, configuration: configuration.risk, today: ExposureDay(unixSeconds: moment))
         let previous = Dictionary(try await store.contactDays(now: moment).map { ($0.day, $0) }, uniquingKeysWith: { $1 })
         var records = days.map { ContactDayRecord($0, notifiedAt: previous[$0.day]?.notifiedAt) }
+        try ensureCurrent(started)
         try await store.saveContactDays(records, now: moment)
         var newDays: [String] = []
         for index in records.indices where records[index].isContactDay && records[index].notifiedAt == nil {
+            try ensureCurrent(started)
             // Marked durably first, then sent: a daemon killed in between never notifies the day a
             // second time (the day itself stays listed by `bleagent exposures`).
             records[index].notifiedAt = moment
@@ -328,7 +390,7 @@ actor AgentDaemon {
                             consent: .init(accepted: consent?.accepted == true, decidedAt: consent?.decidedAt),
                             radio: radioSection, sightingsToday: today?.sightings ?? 0, droppedToday: today?.dropped ?? 0,
                             downloads: .init(lastAt: lastDownload, nextAt: nextDownload, lastError: lastDownloadError,
-                                             filesProcessed: filesProcessed, sources: configuration.sources.count),
+                                             filesProcessed: (try? await store.processedFiles().count) ?? 0, sources: configuration.sources.count),
                             contactDays: contactDays, storeError: lastStoreError)
     }
 

@@ -9,6 +9,8 @@ import Logging
 struct ContactNotifier: Sendable {
     /// MESSAGE_ID of contact notices, so `journalctl MESSAGE_ID=…` finds them.
     static let messageID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
+    /// Every notice's text starts so; operation logs leave such lines out.
+    static let noticeMarker = "Possible contact with a person who tested positive"
 
     let journal: JournalSocket?
     let logger: Logger
@@ -16,7 +18,7 @@ struct ContactNotifier: Sendable {
     let signal: @Sendable (ContactDayRecord) -> Void
 
     func notify(_ day: ContactDayRecord) async {
-        let text = "Possible contact with a person who tested positive on \(day.day.iso8601) "
+        let text = "\(Self.noticeMarker) on \(day.day.iso8601) "
             + "(\(day.windows) contact\(day.windows == 1 ? "" : "s"), \(day.seconds / 60) minutes). Run `bleagent guidance` for what to do."
         let fields: [(String, String)] = [("MESSAGE", text), ("MESSAGE_ID", Self.messageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "bleagent"),
                                           ("BLEAGENT_DATE", day.day.iso8601), ("BLEAGENT_CONTACTS", "\(day.windows)"), ("BLEAGENT_MINUTES", "\(day.seconds / 60)")]

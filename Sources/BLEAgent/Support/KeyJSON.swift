@@ -39,11 +39,14 @@ struct KeyJSON: Codable, Equatable {
         transmissionRiskLevel = try c.decodeIfPresent(Int32.self, forKey: .transmissionRiskLevel)
         if let number = try? c.decodeIfPresent(Int32.self, forKey: .reportType) {
             reportType = number
-        } else if let name = try c.decodeIfPresent(String.self, forKey: .reportType) {
+        } else if let name = try? c.decodeIfPresent(String.self, forKey: .reportType) {
             guard let type = ReportType(name: name) else {
                 throw DecodingError.dataCorruptedError(forKey: .reportType, in: c, debugDescription: "unknown report type \"\(name)\"")
             }
             reportType = type.rawValue
+        } else if c.contains(.reportType), try !c.decodeNil(forKey: .reportType) {
+            throw DecodingError.dataCorruptedError(forKey: .reportType, in: c,
+                                                   debugDescription: "report_type must be a whole number (0…5) or a name such as \"CONFIRMED_TEST\"")
         }
         daysSinceOnsetOfSymptoms = try c.decodeIfPresent(Int32.self, forKey: .daysSinceOnsetOfSymptoms)
         revised = try c.decodeIfPresent(Bool.self, forKey: .revised)

@@ -20,7 +20,8 @@ struct OperationLog: Encodable {
         var message: String
     }
 
-    var format = "bleagent-operation-log/1"
+    static let format = "bleagent-operation-log/1"
+    var format = Self.format
     var environment: Environment
     var daemon: [String: String]
     var records: [Record]
@@ -78,15 +79,22 @@ struct OperationLog: Encodable {
                                               "--no-pager", "--lines", "\(limit)"]) else {
             return ([], "journalctl is not available or the journal could not be read (run as root or in the systemd-journal group)")
         }
+        return (records(journalJSON: text, scrubber: scrubber), nil)
+    }
+
+    /// The records of `journalctl --output json` lines, scrubbed. Contact notices are left out whole
+    /// (by their MESSAGE_ID, or their text where they went to stderr without one): a support log
+    /// never says whether, or on which day, its sender had a contact.
+    static func records(journalJSON text: String, scrubber: Scrubber) -> [Record] {
         let formatter = ISO8601DateFormatter()
-        let records = text.split(separator: "\n").compactMap { line -> Record? in
+        return text.split(whereSeparator: \.isNewline).compactMap { line -> Record? in
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
                   let message = object["MESSAGE"] as? String else { return nil }   // binary messages are left out
+            if object["MESSAGE_ID"] as? String == ContactNotifier.messageID || message.contains(ContactNotifier.noticeMarker) { return nil }
             let micros = (object["__REALTIME_TIMESTAMP"] as? String).flatMap(Double.init) ?? 0
             return Record(time: formatter.string(from: Date(timeIntervalSince1970: micros / 1_000_000)),
                           priority: (object["PRIORITY"] as? String).flatMap(Int.init) ?? 6, message: scrubber.scrub(message))
         }
-        return (records, nil)
     }
 }
 
@@ -103,6 +111,7 @@ struct Scrubber {
             (#"\b[0-9A-Fa-f]{16,}\b"#, "<hex>"),                                     // keys, RPIs, digests
             (#"[A-Za-z0-9+/]{22,}={0,2}"#, "<data>"),                                // base64 key material
             (#"/home/[^/\s]+"#, "/home/<user>"),
+            (#"\b\d{4}-\d{2}-\d{2}\b"#, "<date>"),                                  // days (of contacts, of keys)
         ]
         var rules = patterns.compactMap { pattern, replacement in
             (try? NSRegularExpression(pattern: pattern)).map { ($0, replacement) }

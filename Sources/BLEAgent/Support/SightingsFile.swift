@@ -22,7 +22,8 @@ enum SightingsFile {
         let text = try InputFiles.text(path, what: "sightings file")
         var table = SightingTable()
         let decoder = JSONDecoder()
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line ending (\r\n from Windows tools is one Character in Swift, not "\n").
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { continue }
             func fail(_ why: String) -> CLIError { CLIError(.dataError, "\(path):\(number + 1): \(why)") }

@@ -26,7 +26,8 @@ enum Platform {
         return "unknown"
     }
 
-    static var summary: String { "kernel \(kernelRelease()), BlueZ \(bluezVersion())" }
+    /// Asked once per process (bluetoothd --version is a child process: call it off the cooperative pool).
+    static let summary: String = "kernel \(kernelRelease()), BlueZ \(bluezVersion())"
 
     /// `Privacy` in bluetoothd's main.conf: anything but off/absent makes the kernel use resolvable
     /// private addresses for our adverts.

@@ -75,9 +75,15 @@ public actor RadioAgent {
     /// Whether the current scan runs through a monitor (passive) rather than discovery.
     private var monitorRegistered = false
     private var events: [String] = []
+    private let onEvent: (@Sendable (String) -> Void)?
+    /// The reason last reported for advertising being off (nil: on air).
+    private var reportedQuiet: RadioSchedule.Quiet?
 
+    /// `onEvent` hears every radio event (adapter changes, failures, advertising suspended and back),
+    /// for the journal; never an identifier or an address.
     public init(connection: DBusConnection, configuration: Configuration = .init(), clock: AgentClock = .real,
-                identifiers: @escaping IdentifierSource) {
+                onEvent: (@Sendable (String) -> Void)? = nil, identifiers: @escaping IdentifierSource) {
+        self.onEvent = onEvent
         self.connection = connection
         self.configuration = configuration
         self.clock = clock
@@ -90,7 +96,7 @@ public actor RadioAgent {
         schedule = RadioSchedule(configuration: scheduleConfiguration)
         window = ScanWindow(adapter: 0, defaultSpan: configuration.schedule.scanPeriod)
         (sightings, sightingsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
-        currentStatus.platform = Platform.summary
+        currentStatus.platform = "kernel \(Platform.kernelRelease())"
     }
 
     /// A snapshot for status output.
@@ -107,6 +113,7 @@ public actor RadioAgent {
 
     /// Runs until the task is cancelled or the bus connection is lost. Unregisters on the way out.
     public func run() async throws(DBusError) {
+        currentStatus.platform = await OffPool.run { Platform.summary }
         let (inputs, feed) = AsyncStream<Input>.makeStream(bufferingPolicy: .unbounded)
         var forwarders: [Task<Void, Never>] = []
         let rules = [
@@ -200,10 +207,12 @@ public actor RadioAgent {
                 ? "1280 ms (kernel default: bluetoothd without experimental interfaces ignores the requested \(configuration.advertisingInterval.lowerBound)–\(configuration.advertisingInterval.upperBound) ms)"
                 : "100–150 ms (legacy controller: requested intervals are not used)"
         if !chosen.extendedAdvertising, let index = Int32(chosen.name.dropFirst(3)) {
-            switch HCITxPower.read(adapterIndex: index) {
+            switch await OffPool.run({ HCITxPower.read(adapterIndex: index) }) {
             case .success(let power): hciTxPower = power
             case .failure(let error): note("TX power over HCI unavailable (\(error)); using the configured value")
             }
+            // The adapter may have gone (or another been chosen) while the controller was asked.
+            guard adapter?.path == chosen.path else { return }
         }
         await apply(schedule.handle(.tick(clock.now())))
         await apply(schedule.handle(.adapterAvailable(powered: chosen.powered, discoverable: chosen.discoverable)))
@@ -299,6 +308,20 @@ public actor RadioAgent {
             }
             if let outcome { await apply(schedule.handle(outcome)) }
         }
+        reportQuietChange()
+    }
+
+    /// Says so when advertising stops for a reason the user can act on, and when it is back.
+    /// (Rotations and start-up are quiet moments by design: not reported.)
+    private func reportQuietChange() {
+        let quiet = schedule.quietReason
+        if quiet == .rotating || quiet == .starting || quiet == reportedQuiet { return }
+        if let quiet {
+            note("advertising suspended: \(quiet.rawValue)")
+        } else if reportedQuiet != nil {
+            note("advertising on air again")
+        }
+        reportedQuiet = quiet
     }
 
     private var txPower: (Int8, RadioStatus.TxPowerSource) {
@@ -320,7 +343,7 @@ public actor RadioAgent {
                                           timeout: .seconds(10))
         } catch {
             connection.unexport(path: object.path)
-            let reason = "RegisterAdvertisement on \(adapter.name) failed: \(error) (\(Platform.summary))"
+            let reason = "RegisterAdvertisement on \(adapter.name) failed: \(error) (\(currentStatus.platform))"
             note(reason)
             return .registrationFailed(reason)
         }
@@ -418,6 +441,7 @@ public actor RadioAgent {
     // MARK: - Events for the journal
 
     private func note(_ event: String) {
+        onEvent?(event)
         events.append(event)
         if events.count > 100 { events.removeFirst(events.count - 100) }
     }

@@ -102,7 +102,10 @@ public struct RadioSchedule: Sendable {
     private(set) var nextWindowStart: Double = 0
     private(set) var retryAt: Double?
     private var failures = 0
-    public private(set) var lastError: String?
+    /// The last failure of advertising and of discovery, each cleared by its own next success.
+    private var advertisingError: String?
+    private var discoveryError: String?
+    public var lastError: String? { advertisingError ?? discoveryError }
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -122,7 +125,7 @@ public struct RadioSchedule: Sendable {
         if !powered { return .poweredOff }
         if discoverable { return .discoverable }
         if privacy { return .privacy }
-        if lastError != nil { return .failing }
+        if advertisingError != nil { return .failing }
         if advert != .none { return .rotating }
         return .starting
     }
@@ -180,20 +183,21 @@ public struct RadioSchedule: Sendable {
         case .registered(let interval):
             advert = .registered(interval)
             failures = 0
-            lastError = nil
+            advertisingError = nil
             retryAt = nil
         case .registrationFailed(let reason):
             advert = .none
             failures += 1
-            lastError = reason
+            advertisingError = reason
             retryAt = now + min(configuration.retryDelay * Double(1 << min(failures - 1, 10)), configuration.maximumRetryDelay)
         case .unregistered:
             if advert == .unregistering { advert = .none }
         case .discoveryStarted:
             if discovery == .starting { discovery = .running }
+            discoveryError = nil
         case .discoveryFailed(let reason):
             discovery = .idle
-            lastError = reason
+            discoveryError = reason
             windowEnd = nil
             nextWindowStart = now + configuration.retryDelay * 2
         case .discoveryStopped:

@@ -86,7 +86,7 @@ struct EpochKeyFile {
         guard let combined = sealed.combined else { throw .io("sealing the epoch keys failed") }
         var file = Self.magic + [UInt8(slot)] + [UInt8](repeating: 0, count: 7)
         file += combined
-        try StoreDirectory.overwrite(directory.epochKeySlot(slot), with: file, create: true)
+        try StoreDirectory.write(directory.epochKeySlot(slot), with: file)
     }
 
     private func decode(_ bytes: [UInt8], slot: Int) -> Contents? {

@@ -31,15 +31,14 @@ struct MasterKey {
             }
             guard create else { throw .keyUnavailable("\(directory.keyFile) does not exist") }
             let key = SymmetricKey(size: .bits256)
-            try StoreDirectory.overwrite(directory.keyFile, with: key.withUnsafeBytes { Array($0) }, create: true)
+            try StoreDirectory.createAtomically(directory.keyFile, with: key.withUnsafeBytes { Array($0) })
             try writeMarker(source, directory: directory)
-            StoreDirectory.syncDirectory(directory.path)
             return MasterKey(key: key)
         }
     }
 
     private static func writeMarker(_ source: StoreKeySource, directory: StoreDirectory) throws(StoreError) {
-        try StoreDirectory.overwrite(directory.keySourceMarker, with: Array(source.marker.utf8), create: true)
+        try StoreDirectory.createAtomically(directory.keySourceMarker, with: Array(source.marker.utf8))
     }
 
     /// A key for one purpose, derived from the master key.

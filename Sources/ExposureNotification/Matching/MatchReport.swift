@@ -10,9 +10,20 @@ public struct MatchReport: Sendable {
             case rejected(String)
         }
 
+        /// Why a file was rejected, for callers that map it to an exit code or a retry.
+        public enum Refusal: Hashable, Sendable {
+            /// It could not be loaded (missing, unreadable).
+            case unavailable
+            /// Not a diagnosis-key file, or one that breaks the limits: malformed.
+            case malformed
+            /// Read whole, but its signature was not accepted.
+            case signature
+        }
+
         public var name: String
         public var digest: FileDigest?
         public var status: Status
+        public var refusal: Refusal?
         public var header: ExportFile.Header?
         public var signature: SignatureVerdict?
         /// Key records in the file (keys and revised keys, kept or dropped).

@@ -89,13 +89,14 @@ public struct Matcher: Sendable {
 
     private func matchFile(_ source: ExportSource, run: Run, probe: inout KeyProbe, inflater: RawInflater,
                            timings: inout StageTimings) -> MatchReport.FileOutcome {
-        var outcome = MatchReport.FileOutcome(name: source.name, digest: nil, status: .matched, header: nil, signature: nil,
+        var outcome = MatchReport.FileOutcome(name: source.name, digest: nil, status: .matched, refusal: nil, header: nil, signature: nil,
                                               keys: 0, warnings: KeyWarningCounts(), matchedKeys: 0)
         let container: ExportContainer
         do {
             container = try source.load()
         } catch {
             outcome.status = .rejected("could not load: \(error)")
+            outcome.refusal = .unavailable
             return outcome
         }
         let hashStart = monotonicNanoseconds()
@@ -119,6 +120,7 @@ public struct Matcher: Sendable {
         } catch {
             _ = probe.takeMatches()
             outcome.status = .rejected("\(error)")
+            outcome.refusal = .malformed
             return outcome
         }
         // Work the sink did inside the decoder's calls is derive/probe time, not decoding.
@@ -138,9 +140,11 @@ public struct Matcher: Sendable {
         guard policy.accepts(verdict) else {
             _ = probe.takeMatches()
             outcome.status = .rejected("signature \(verdict.status.rawValue): \(verdict.reason ?? "not accepted")")
+            outcome.refusal = .signature
             return outcome
         }
-        outcome.matchedKeys = probe.matches.count
+        // Keys whose every hit carried impossible metadata are reported, but did not match.
+        outcome.matchedKeys = probe.matches.count { !$0.hits.isEmpty }
         return outcome
     }
 }

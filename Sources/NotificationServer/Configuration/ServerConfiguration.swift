@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var attemptsPerClientPerHour = 10
     public var failedAttemptsPerHour = 100
     public var numberLifetimeMinutes = 60
+    /// Hands each automatically reissued number to the health centre's SMS/e-mail gateway; without
+    /// it numbers are reissued only on request (`number reissue`, POST …/reissue).
+    public var deliveryCommand: String?
 
     /// `[export]`
     public var exportIntervalMinutes = 60.0
@@ -98,7 +101,8 @@ public struct ServerConfiguration: Sendable {
             }
         }
         if let registration = try reader.table("registration") {
-            try registration.allow(["regions", "attempts_per_client_per_hour", "failed_attempts_per_hour", "number_lifetime_minutes"])
+            try registration.allow(["regions", "attempts_per_client_per_hour", "failed_attempts_per_hour", "number_lifetime_minutes", "delivery_command"])
+            configuration.deliveryCommand = try registration.string("delivery_command")
             configuration.regions = try registration.strings("regions", expected: "a region code (letters and digits)") { text in
                 !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber }
             } ?? configuration.regions

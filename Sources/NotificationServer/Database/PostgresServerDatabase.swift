@@ -109,6 +109,14 @@ public final class PostgresServerDatabase: ServerDatabase {
         }
     }
 
+    public func casesAwaitingReissue(now: Int64, since: Int64, maximumReissues: Int) async throws(ServerError) -> [String] {
+        try await rows("""
+            SELECT DISTINCT cases.id FROM cases JOIN processing_numbers ON processing_numbers.case_id = cases.id
+            WHERE cases.registered_at IS NULL AND cases.numbers_issued - 1 < \(maximumReissues) AND processing_numbers.state = 0
+              AND processing_numbers.expires_at <= \(now) AND processing_numbers.expires_at > \(since) ORDER BY cases.id
+            """, as: String.self)
+    }
+
     public func register(numberHash: Data, idempotencyKey: String, requestDigest: Data, keys: [PendingKey], now: Int64) async throws(ServerError) -> RegistrationResult {
         try await transaction { connection in
             let found = try await connection.all("""

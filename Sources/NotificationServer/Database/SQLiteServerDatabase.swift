@@ -92,6 +92,16 @@ public final class SQLiteServerDatabase: ServerDatabase {
         }
     }
 
+    public func casesAwaitingReissue(now: Int64, since: Int64, maximumReissues: Int) async throws(ServerError) -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT cases.id FROM cases JOIN processing_numbers ON processing_numbers.case_id = cases.id
+                WHERE cases.registered_at IS NULL AND cases.numbers_issued - 1 < ? AND processing_numbers.state = 0
+                  AND processing_numbers.expires_at <= ? AND processing_numbers.expires_at > ? ORDER BY cases.id
+                """, arguments: [maximumReissues, now, since])
+        }
+    }
+
     public func register(numberHash: Data, idempotencyKey: String, requestDigest: Data, keys: [PendingKey], now: Int64) async throws(ServerError) -> RegistrationResult {
         try await write { db in
             guard let row = try Row.fetchOne(db, sql: """

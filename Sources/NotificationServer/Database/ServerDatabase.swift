@@ -18,6 +18,10 @@ public protocol ServerDatabase: Sendable {
     /// A new number for a case whose earlier ones went unused; the earlier ones stop working.
     func reissue(caseID: String, numberHash: Data, now: Int64, expiresAt: Int64, maximumReissues: Int) async throws(ServerError) -> ReissueResult
 
+    /// Cases whose current number expired unused between `since` and `now` and that may still get
+    /// a new one (fewer than `maximumReissues` reissues, never registered): the automatic reissue.
+    func casesAwaitingReissue(now: Int64, since: Int64, maximumReissues: Int) async throws(ServerError) -> [String]
+
     /// Verifies the number and stores the keys in one transaction (see `RegistrationResult`).
     func register(numberHash: Data, idempotencyKey: String, requestDigest: Data, keys: [PendingKey], now: Int64) async throws(ServerError) -> RegistrationResult
 

@@ -21,7 +21,8 @@ public struct ExportWorker: Sendable {
         public var regions: [String]
         /// Pad each file with random keys up to this many.
         public var minimumKeys = 1_000
-        /// Keys are published only this long after the end of their validity (Google: 2 hours).
+        /// Keys are published only this long after the end of their day (Google: 2 hours), so a
+        /// key that stopped early (a shorter rolling period) waits with the others of its day.
         public var embargoSeconds: Int64 = 2 * 3_600
         public var retentionDays: Int64 = 14
 
@@ -58,6 +59,7 @@ public struct ExportWorker: Sendable {
     /// One pass at `now` (unix seconds).
     public func run(now: Int64) async throws(ServerError) -> Report {
         var report = Report()
+        removeAbandonedTemporaryFiles()
         // Exports the last run began but did not finish.
         for record in try await database.unfinishedExports() {
             let written = try await write(record)
@@ -65,7 +67,8 @@ public struct ExportWorker: Sendable {
             report.keysPublished += written.real
             report.paddingKeys += written.padding
         }
-        let cutoff = UInt32(clamping: max(0, now - settings.embargoSeconds) / ENIntervalNumber.secondsPerInterval)
+        // The first interval of the day that had not ended `embargoSeconds` ago: only keys of earlier days go out.
+        let cutoff = UInt32(clamping: max(0, now - settings.embargoSeconds) / 86_400 * Int64(TemporaryExposureKey.maximumRollingPeriod))
         for region in settings.regions {
             for day in try await database.exportableDays(region: region, endedBy: cutoff) {
                 guard let record = try await database.beginExport(region: region, day: day, endedBy: cutoff, createdMillis: now * 1_000) else { continue }
@@ -86,6 +89,22 @@ public struct ExportWorker: Sendable {
         try await database.purge(numbersExpiredBefore: now - 86_400,
                                  keysBefore: ExposureDay(unixSeconds: now).adding(days: -Int32(settings.retentionDays + 1)))
         return report
+    }
+
+    /// A run killed while writing leaves `.NAME.PID.tmp` files (keys included): the next run removes
+    /// those of other processes older than ten minutes (a younger one may be another pass's, still
+    /// being written).
+    private func removeAbandonedTemporaryFiles() {
+        let own = ".\(getpid()).tmp"
+        for region in settings.regions {
+            let folder = regionDirectory(region)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            where name.hasPrefix(".") && name.hasSuffix(".tmp") && !name.hasSuffix(own) {
+                let path = "\(folder)/\(name)"
+                let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+                if let modified, Date().timeIntervalSince(modified) > 600 { try? FileManager.default.removeItem(atPath: path) }
+            }
+        }
     }
 
     func regionDirectory(_ region: String) -> String { "\(settings.directory)/\(settings.container)/\(region)" }

@@ -82,8 +82,9 @@ public struct NotificationRoutes: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: Self.maximumRegistrationBytes)
         if request.headers.contains(where: { $0.name.canonicalName == "x-chaff" }) {
-            // Chaff: the same answer as a registration, nothing verified or stored.
-            return Self.json(.ok, ["status": "registered"])
+            // Chaff: an answer shaped like a registration's, nothing verified or stored.
+            let keys = (try? JSONDecoder().decode(DiagnosisSubmission.self, from: Data(buffer: body)))?.keys.count ?? 0
+            return Self.json(.ok, RegisteredAnswer(status: "registered", keysAccepted: keys, keysDropped: 0))
         }
         let now = now()
         if case .wait(let seconds) = await throttle.attempt(client: context.clientKey, now: now) {

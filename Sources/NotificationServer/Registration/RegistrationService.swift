@@ -99,6 +99,29 @@ public struct RegistrationService: Sendable {
         throw .server(.database("could not draw an unused processing number in 16 tries"))
     }
 
+    /// The automatic reissue (HER-SYS did it from January 2021): every case whose number expired
+    /// unused in the last day gets a new one, up to `maximumReissues` times, never after a
+    /// registration. The caller delivers them (only the caller ever sees a number).
+    public func reissueExpired(now: Int64) async throws(Failure) -> [IssuedNumber] {
+        let cases: [String]
+        do {
+            cases = try await database.casesAwaitingReissue(now: now, since: now - 86_400, maximumReissues: settings.maximumReissues)
+        } catch {
+            throw .server(error)
+        }
+        var issued: [IssuedNumber] = []
+        for caseID in cases {
+            do {
+                issued.append(try await reissue(caseID: caseID, now: now))
+            } catch .server(let error) {
+                throw .server(error)
+            } catch {
+                continue   // registered or at the limit meanwhile
+            }
+        }
+        return issued
+    }
+
     /// Verifies the number and stores the valid keys, in one transaction.
     public func register(_ submission: DiagnosisSubmission, now: Int64) async throws(Failure) -> RegistrationOutcome {
         guard let number = ProcessingNumber(submission.verificationPayload) else {
@@ -116,6 +139,12 @@ public struct RegistrationService: Sendable {
             validated = try settings.validation.validate(submission, now: now)
         } catch {
             throw .badRequest(error.description)
+        }
+        // Nothing usable: refuse before the number is looked at, so it stays valid for a corrected request.
+        guard !validated.keys.isEmpty else {
+            let reasons = validated.dropped.map { "\($0.value) \($0.key.rawValue)" }.sorted().joined(separator: "; ")
+            throw .badRequest("none of the \(submission.keys.count) keys can be used\(reasons.isEmpty ? "" : " (\(reasons))"): "
+                              + "nothing was stored and the processing number was not used")
         }
         let pending = validated.keys.map { key in
             PendingKey(id: Self.keyID(idempotencyKey: submission.idempotencyKey, key: key), key: key, region: region)

@@ -13,6 +13,8 @@ public struct ServerRuntime: Sendable {
     public let worker: ExportWorker
     public let logs: OperationLogStore
     public let logger: Logger
+    /// Where automatically reissued numbers go (nil: no automatic reissue).
+    public var delivery: NumberDelivery? { configuration.deliveryCommand.map { NumberDelivery(command: $0) } }
 
     public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws(ServerError) -> ServerRuntime {
         let secrets = try ServerSecrets.loadOrCreate(configuration)

@@ -125,6 +125,20 @@ struct RadioScheduleTests {
         #expect(schedule.quietReason == nil && schedule.lastError == nil)
     }
 
+    @Test func eachFailureIsClearedByItsOwnSuccess() {
+        var schedule = RadioSchedule(configuration: .init(scanWindow: 4, scanPeriod: 240, retryDelay: 1, maximumRetryDelay: 8))
+        _ = schedule.handle(.tick(start))
+        _ = schedule.handle(.adapterAvailable(powered: true, discoverable: false))
+        _ = schedule.handle(.registered(interval: ENIntervalNumber(rawValue: 2_945_376)))
+        _ = schedule.handle(.discoveryFailed("org.bluez.Error.InProgress"))
+        #expect(schedule.lastError == "org.bluez.Error.InProgress" && schedule.quietReason == nil, "a scan failure does not silence the advert")
+        _ = schedule.handle(.registrationFailed("org.bluez.Error.Failed"))
+        _ = schedule.handle(.discoveryStarted)
+        #expect(schedule.lastError == "org.bluez.Error.Failed", "a working scan does not hide a failing advert")
+        _ = schedule.handle(.registered(interval: ENIntervalNumber(rawValue: 2_945_376)))
+        #expect(schedule.lastError == nil)
+    }
+
     @Test func discoverableOrPrivacySuspendsAdvertising() {
         var driver = Driver()
         driver.send(.tick(start))

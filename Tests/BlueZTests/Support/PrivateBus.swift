@@ -66,13 +66,47 @@ final class PrivateBus: @unchecked Sendable {
     /// The directory of this test file's support scripts.
     static let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 
-    deinit {
-        // The bus first: were a peer killed first, dbus-daemon would answer its pending calls with a
-        // genuine NoReply before dying, and tests of a lost bus would see that instead.
+    /// Kills dbus-daemon now (its peers stay, cut off): what a test of a lost bus needs. Killing the
+    /// bus first matters: were a peer killed first, dbus-daemon would answer its pending calls with
+    /// a genuine NoReply before dying, and the test would see that instead.
+    func killDaemon() {
+        guard daemon.isRunning else { return }
         kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
+    }
+
+    deinit {
+        killDaemon()
         for helper in helpers where helper.isRunning { kill(helper.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Reads a helper's output line by line (nil at end of file: the helper is gone). The blocking
+/// reads happen on a thread of their own, not on Swift's cooperative pool. One reader at a time.
+final class PeerLines: @unchecked Sendable {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func next() async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.nextBlocking()) }.start()
+        }
+    }
+
+    private func nextBlocking() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer = Data(buffer[(newline + 1)...])
+                return line
+            }
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else { return nil }
+            buffer.append(chunk)
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 """Test peers on a private system bus (uses Debian's python3-dbus, like bluetoothd's own tests).
 
   peer.py sleeper NAME        owns NAME and never answers anything (for timeouts and cancellation)
+  peer.py holder NAME         owns NAME; any method call on any path is held unanswered, and
+                              "called" is printed when one arrives (a call known to be pending)
   peer.py callback NAME       owns NAME; method test.CallBack.Ping(o path) first calls
                               org.freedesktop.DBus.Properties.GetAll("test.Iface") on the caller's
                               object at `path`, then replies with what it got — as bluetoothd does
@@ -12,6 +14,7 @@ import sys
 import time
 
 import dbus
+import dbus.lowlevel
 import dbus.mainloop.glib
 import dbus.service
 from gi.repository import GLib
@@ -36,6 +39,22 @@ def main():
             props = dbus.Interface(obj, "org.freedesktop.DBus.Properties")
             props.GetAll("test.Iface", reply_handler=lambda values: reply(values),
                          error_handler=lambda e: error(e), timeout=10)
+
+    if mode == "holder":
+        held = []
+
+        def hold(connection, message):
+            if message.get_type() != dbus.lowlevel.MESSAGE_TYPE_METHOD_CALL:
+                return dbus.lowlevel.HANDLER_RESULT_NOT_YET_HANDLED
+            held.append(message)   # kept, never answered
+            print("called", flush=True)
+            return dbus.lowlevel.HANDLER_RESULT_HANDLED
+
+        bus.add_message_filter(hold)
+        bus.request_name(name)
+        print("ready", flush=True)
+        GLib.MainLoop().run()
+        return
 
     Peer(bus, "/test/peer")
     bus.request_name(name)

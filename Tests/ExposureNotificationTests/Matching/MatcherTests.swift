@@ -92,6 +92,7 @@ struct MatcherTests {
         #expect(report.files.map(\.name) == ["missing", "garbage", "good"])
         #expect(report.files[2].status == .matched)
         if case .rejected(let why) = report.files[1].status { #expect(why.contains("zip")) } else { Issue.record("garbage accepted") }
+        #expect(report.files.map(\.refusal) == [.unavailable, .malformed, nil])
         #expect(report.matches.count == 1)
     }
 
@@ -102,6 +103,7 @@ struct MatcherTests {
         let (report, _) = scenario.match([try signedZip(keys)])
         #expect(report.matches.first?.hits.isEmpty == true)
         #expect(report.matches.first?.invalidMetadata == 2)
+        #expect(report.files.first?.matchedKeys == 0, "a key whose every hit had impossible metadata did not match")
     }
 
     @Test func resultsDoNotDependOnThreadCount() throws {
