@@ -90,10 +90,12 @@ struct ServeCommand: AsyncParsableCommand {
             let configuration = runtime.configuration
             for file in runtime.secrets.created { logger.notice("created \(file)") }
             let ready = runtime
+            var services: [any Service] = [ExportService(runtime: runtime)]
+            if let reissue = ReissueService(runtime: runtime) { services.append(reissue) }
             let app = Application(
                 router: runtime.routes().router(),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bleagent-server"),
-                services: [ExportService(runtime: runtime), ReissueService(runtime: runtime)],
+                services: services,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? configuration.port
                     // One line scripts can wait for (stdout), the rest for the operator (log).

@@ -6,6 +6,7 @@ import http.server
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -280,6 +281,82 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
             self.assertLessEqual(len(notices), 1, "the same day was notified twice")
             daemon.send_signal(signal.SIGTERM)
             self.assertEqual(daemon.wait(timeout=30), 0)
+        finally:
+            journal.close()
+            notify.close()
+
+    def test_a_refused_file_is_reported_and_fetched_again_until_it_verifies(self):
+        """A file whose signature does not verify is not used, shows in status, and does not move the
+        download position: once the key server serves it signed right, the next round matches it."""
+        state, config, hook_out, start = self.prepare()
+        good = os.path.join(self.www, "c19r", "440", "1.zip")
+        with open(good, "rb") as f:
+            signed = f.read()
+        forger = ec.generate_private_key(ec.SECP256R1())
+        day = start // 86400
+        with open(good, "wb") as f:
+            f.write(gaen_export.write_signed_zip({"start_timestamp": day * 86400, "end_timestamp": (day + 1) * 86400, "region": "440",
+                                                  "batch_num": 1, "batch_size": 1},
+                                                 [{"key_data": os.urandom(16).hex(), "rolling_start_interval_number": day * 144, "rolling_period": 144}],
+                                                 [], forger, "440", "v1"))
+        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
+        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
+        try:
+            self.start_daemon(config, journal.path, notify.path)
+            status_now = lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}")
+            status = self.wait_for(lambda: (lambda st: st if st.get("downloads", {}).get("last_at") else None)(status_now()), 30)
+            self.assertIn("refused", status["downloads"]["last_error"] or "", status)
+            self.assertIn("signature", status["downloads"]["last_error"], status)
+            self.assertEqual(status["downloads"]["files_processed"], 0)
+            self.assertEqual(json.loads(self.cli("exposures", "--json").stdout), [])
+            # The key server mends the file: the next round fetches it again and matches it.
+            with open(good, "wb") as f:
+                f.write(signed)
+            report = json.loads(self.cli("download", "--json").stdout)
+            today = time.strftime("%Y-%m-%d", time.gmtime(start))
+            self.assertEqual((report["files"], report["new_contact_days"], report["errors"]), (1, [today], []), report)
+            self.assertIsNone(status_now()["downloads"].get("last_error"))
+        finally:
+            journal.close()
+            notify.close()
+
+    @unittest.skipUnless(shutil.which("bluezoo"), "bluezoo (pip install bluezoo) is not installed")
+    def test_nothing_is_advertised_scanned_or_stored_before_consent(self):
+        """Against bluezoo (a BlueZ mock) on the daemon's bus: no advertisement registered and no
+        discovery before consent; both once consent is given over D-Bus; none after it is withdrawn."""
+        zoo = subprocess.Popen(["bluezoo", "--auto-enable", "-q", "-a", "00:11:22:33:44:55"], env=self.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(zoo)
+
+        def prop(interface, name):
+            result = subprocess.run(["dbus-send", f"--bus={self.bus}", "--print-reply", "--dest=org.bluez", "/org/bluez/hci0",
+                                     "org.freedesktop.DBus.Properties.Get", f"string:{interface}", f"string:{name}"],
+                                    capture_output=True, text=True, timeout=10)
+            return result.stdout.split()[-1] if result.returncode == 0 and result.stdout.split() else None
+
+        self.assertTrue(self.wait_for(lambda: prop("org.bluez.Adapter1", "Powered") == "true", 30), "bluezoo offered no powered adapter")
+        state = os.path.join(self.dir, "state")
+        config = os.path.join(self.dir, "bleagent.toml")
+        with open(config, "w") as f:
+            f.write(f'[agent]\nstate_directory = "{state}"\n[radio]\nscan_window_seconds = 2\nscan_period_seconds = 10\n')
+        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
+        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
+        try:
+            self.start_daemon(config, journal.path, notify.path)
+            self.assertTrue(self.wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
+            deadline = time.time() + 12   # more than a scan period
+            while time.time() < deadline:
+                self.assertEqual(prop("org.bluez.LEAdvertisingManager1", "ActiveInstances"), "0", "advertised before consent")
+                self.assertEqual(prop("org.bluez.Adapter1", "Discovering"), "false", "scanned before consent")
+                time.sleep(0.5)
+            self.assertEqual(json.loads(self.cli("keys", "own", "--json").stdout), [], "a key was made before consent")
+            self.cli("consent", "--accept", "--yes")
+            self.assertTrue(self.wait_for(lambda: prop("org.bluez.LEAdvertisingManager1", "ActiveInstances") == "1", 20), "no advert after consent")
+            self.assertTrue(self.wait_for(lambda: prop("org.bluez.Adapter1", "Discovering") == "true", 20), "no scan after consent")
+            self.cli("consent", "--withdraw", "--yes")
+            self.assertTrue(self.wait_for(lambda: prop("org.bluez.LEAdvertisingManager1", "ActiveInstances") == "0", 10),
+                            "still advertising after consent was withdrawn")
+            self.assertTrue(self.wait_for(lambda: prop("org.bluez.Adapter1", "Discovering") == "false", 10), "still scanning after consent was withdrawn")
         finally:
             journal.close()
             notify.close()

@@ -307,6 +307,52 @@ pem = "{self.data}/signing-key.pub.pem"
         print(f"\n    {kills} of 12 export runs killed; {len(registered)} keys published once each", end=" ")
 
 
+class AutomaticReissue(ProcessTestCase):
+    """`serve` with [registration] delivery_command: a number that expires unused is replaced by
+    itself and handed to the command, four times at most (the server's clock runs 60× fast here:
+    a one-minute number lasts a second)."""
+
+    def test_an_unused_number_is_reissued_and_delivered_four_times(self):
+        port = free_port()
+        data = os.path.join(self.dir, "server")
+        delivered = os.path.join(self.dir, "delivered.txt")
+        config = os.path.join(self.dir, "server.toml")
+        with open(config, "w") as f:
+            f.write(f"""[server]
+listen = "127.0.0.1:{port}"
+data_directory = "{data}"
+clock = "speed=60"
+[registration]
+number_lifetime_minutes = 1
+delivery_command = "echo $BLEAGENT_CASE_ID $BLEAGENT_PROCESSING_NUMBER $BLEAGENT_REISSUES_LEFT >> {delivered}"
+""")
+        server = subprocess.Popen([SERVER, "serve", "--config", config], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(server)
+        self.assertTrue(server.stdout.readline().startswith("listening on"))
+        with open(os.path.join(data, "admin-token")) as f:
+            token = f.read().strip()
+        status, body = http("POST", f"http://127.0.0.1:{port}/v1/admin/cases", headers={"Authorization": f"Bearer {token}"})
+        self.assertEqual(status, 201, body)
+        issued = json.loads(body)
+
+        def lines():
+            if not os.path.exists(delivered):
+                return []
+            with open(delivered) as f:
+                return [line.split() for line in f if line.strip()]
+        self.assertTrue(self.wait_for(lambda: len(lines()) >= 4, 60), f"delivered: {lines()}")
+        time.sleep(4)   # several more expiries: no fifth number
+        got = lines()
+        self.assertEqual([line[0] for line in got], [issued["case_id"]] * 4)
+        self.assertEqual([line[2] for line in got], ["3", "2", "1", "0"])
+        numbers = [issued["processing_number"]] + [line[1] for line in got]
+        self.assertEqual(len(set(numbers)), 5, numbers)
+        self.assertTrue(all(len(n) == 8 and n.isdigit() for n in numbers))
+        server.send_signal(signal.SIGTERM)
+        self.assertEqual(server.wait(timeout=30), 0)
+        self.assertNotIn(got[0][1], server.stderr.read(), "a processing number was logged")
+
+
 class OperationLogs(ServerTestCase):
     def test_preview_shows_what_send_uploads_and_nothing_identifying(self):
         env = dict(os.environ, BLEAGENT_BUS_ADDRESS="unix:path=/nonexistent")
