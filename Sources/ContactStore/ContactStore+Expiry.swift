@@ -42,7 +42,7 @@ extension ContactStore {
             try db.inTransaction {
                 result.deletedChunks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sighting_chunk WHERE epoch < ? OR epoch > ?",
                                                         arguments: [low, high]) ?? 0
-                for table in ["sighting_chunk", "epoch_stats", "own_key", "contact_day", "exposure_window"] {
+                for table in ["sighting_chunk", "epoch_stats", "own_key", "contact_day", "exposure_day"] {
                     try db.execute(sql: "DELETE FROM \(table) WHERE epoch < ? OR epoch > ?", arguments: [low, high])
                 }
                 try db.execute(sql: "DELETE FROM processed_file WHERE processed_at < ?",

@@ -4,29 +4,34 @@ import Foundation
 import GRDB
 
 extension ContactStore {
-    /// Stores matched exposure windows, sealed under their day's first hour. A window for a key and
-    /// day already stored replaces it (a file matched again after a crash adds nothing twice).
+    /// Padding floor of a day's exposure windows (a few windows fit; more take the next power of two).
+    static let exposureDayBytes = 4_096
+
+    /// Stores matched exposure windows: one sealed, padded row per day, under the day's first hour.
+    /// A window for a key and day already stored replaces it (a file matched again after a crash
+    /// adds nothing twice). Every day kept gets a row, empty or not.
     public func saveExposureWindows(_ windows: [ExposureWindow], now: Int64) async throws(StoreError) {
-        let dated = windows.compactMap { window in Epoch(unixSeconds: window.day.unixSeconds).map { (window, $0) } }
-            .filter { !$0.1.isExpired(at: now) }
-        guard !dated.isEmpty else { return }
         try await write { db in
             try self.state.withLock { state in
-                try self.ensureKeys(for: Set(dated.map(\.1)), state: &state)
+                let days = Self.keptDays(now: now)
+                try self.ensureKeys(for: Set(days.map(\.epoch)), state: &state)
                 let keys = state.keys
-                let existing = try Self.windows(db, keys: keys, now: now)
-                let replaced = Set(dated.map { "\($0.0.keyData)/\($0.0.day.rawValue)" })
+                var byDay = try Self.exposureDays(db, keys: keys, now: now)
+                for window in windows {
+                    var held = byDay[window.day] ?? []
+                    held.removeAll { $0.keyData == window.keyData }
+                    held.append(window)
+                    byDay[window.day] = held
+                }
                 let encoder = JSONEncoder()
                 try db.inTransaction {
-                    for (id, window) in existing where replaced.contains("\(window.keyData)/\(window.day.rawValue)") {
-                        try db.execute(sql: "DELETE FROM exposure_window WHERE id = ?", arguments: [id])
-                    }
-                    for (window, epoch) in dated {
+                    for (day, epoch) in days {
                         guard let key = keys[epoch] else { throw StoreError.corrupt("no key for \(epoch)") }
-                        let sealed = try Sealing.seal(Array(try encoder.encode(StoredExposureWindow(window))), key: key,
-                                                      context: Sealing.exposureWindowContext(day: window.day.rawValue))
-                        try db.execute(sql: "INSERT INTO exposure_window (day, epoch, sealed) VALUES (?, ?, ?)",
-                                       arguments: [window.day.rawValue, epoch.rawValue, sealed])
+                        let plaintext = DayPadding.pad(Array(try encoder.encode((byDay[day] ?? []).map(StoredExposureWindow.init))),
+                                                       minimumBytes: Self.exposureDayBytes)
+                        let sealed = try Sealing.seal(plaintext, key: key, context: Sealing.exposureDayContext(day: day.rawValue))
+                        try db.execute(sql: "INSERT OR REPLACE INTO exposure_day (day, epoch, sealed) VALUES (?, ?, ?)",
+                                       arguments: [day.rawValue, epoch.rawValue, sealed])
                     }
                     return .commit
                 }
@@ -37,18 +42,35 @@ extension ContactStore {
     /// Every exposure window still held, oldest day first.
     public func exposureWindows(now: Int64) async throws(StoreError) -> [ExposureWindow] {
         let keys = state.withLock { $0.keys }
-        return try await read { db in try Self.windows(db, keys: keys, now: now).map(\.1) }
+        return try await read { db in
+            try Self.exposureDays(db, keys: keys, now: now).sorted { $0.key < $1.key }.flatMap(\.value)
+        }
     }
 
-    static func windows(_ db: Database, keys: [Epoch: SymmetricKey], now: Int64) throws -> [(Int64, ExposureWindow)] {
+    static func exposureDays(_ db: Database, keys: [Epoch: SymmetricKey], now: Int64) throws -> [ExposureDay: [ExposureWindow]] {
         let decoder = JSONDecoder()
-        return try Row.fetchAll(db, sql: "SELECT id, day, epoch, sealed FROM exposure_window ORDER BY day, id").compactMap { row in
-            let day: Int32 = row[1]
-            let epoch = Epoch(rawValue: row[2])
+        var days: [ExposureDay: [ExposureWindow]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT day, epoch, sealed FROM exposure_day") {
+            let day: Int32 = row[0]
+            let epoch = Epoch(rawValue: row[1])
             guard !epoch.isExpired(at: now), let key = keys[epoch],
-                  let plaintext = Sealing.open(row[3], key: key, context: Sealing.exposureWindowContext(day: day)),
-                  let window = try? decoder.decode(StoredExposureWindow.self, from: plaintext).window else { return nil }
-            return (row[0], window)
+                  let plaintext = Sealing.open(row[2], key: key, context: Sealing.exposureDayContext(day: day)),
+                  let json = DayPadding.unpad(plaintext),
+                  let stored = try? decoder.decode([StoredExposureWindow].self, from: Data(json)) else { continue }
+            let windows = stored.compactMap(\.window)
+            if !windows.isEmpty { days[ExposureDay(rawValue: day)] = windows }
+        }
+        return days
+    }
+
+    /// The days a store keeps at `now` (up to today), each with the hour its day records are sealed
+    /// under (its first, while that is kept).
+    static func keptDays(now: Int64) -> [(day: ExposureDay, epoch: Epoch)] {
+        guard let today = Epoch(unixSeconds: now)?.day else { return [] }
+        return (0...ContactJudgement.retentionDays).reversed().compactMap { back in
+            let day = today.adding(days: -Int32(back))
+            guard let epoch = Epoch(unixSeconds: day.unixSeconds), !epoch.isExpired(at: now) else { return nil }
+            return (day, epoch)
         }
     }
 }

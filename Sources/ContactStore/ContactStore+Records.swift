@@ -54,22 +54,28 @@ extension ContactStore {
 
     // MARK: - Judged days
 
-    /// Stores judged days, keeping when each was notified. Sealed under the day's first hour.
+    /// Padding floor of a judged day's record.
+    static let contactDayBytes = 256
+
+    /// Stores judged days, keeping when each was notified. Sealed, padded, under the day's first
+    /// hour; every day kept has a row (an empty judgement where nothing matched), so the rows do not
+    /// tell which days had contacts.
     public func saveContactDays(_ records: [ContactDayRecord], now: Int64) async throws(StoreError) {
-        let epochs = records.compactMap { record in Epoch(unixSeconds: record.day.unixSeconds).map { (record, $0) } }
-            .filter { !$0.1.isExpired(at: now) }
-        guard !epochs.isEmpty else { return }
         try await write { db in
             try self.state.withLock { state in
-                try self.ensureKeys(for: Set(epochs.map(\.1)), state: &state)
+                let days = Self.keptDays(now: now)
+                try self.ensureKeys(for: Set(days.map(\.epoch)), state: &state)
+                let given = Dictionary(records.map { ($0.day, $0) }, uniquingKeysWith: { $1 })
+                let held = Set(try Int32.fetchAll(db, sql: "SELECT day FROM contact_day"))
                 let encoder = JSONEncoder()
                 try db.inTransaction {
-                    for (record, epoch) in epochs {
+                    for (day, epoch) in days where given[day] != nil || !held.contains(day.rawValue) {
                         guard let key = state.keys[epoch] else { throw StoreError.corrupt("no key for \(epoch)") }
-                        let sealed = try Sealing.seal(Array(try encoder.encode(record)), key: key,
-                                                      context: Sealing.contactDayContext(day: record.day.rawValue))
+                        let record = given[day] ?? ContactDayRecord(day: day, isContactDay: false, score: 0, seconds: 0, windows: 0)
+                        let plaintext = DayPadding.pad(Array(try encoder.encode(record)), minimumBytes: Self.contactDayBytes)
+                        let sealed = try Sealing.seal(plaintext, key: key, context: Sealing.contactDayContext(day: day.rawValue))
                         try db.execute(sql: "INSERT OR REPLACE INTO contact_day (day, epoch, sealed) VALUES (?, ?, ?)",
-                                       arguments: [record.day.rawValue, epoch.rawValue, sealed])
+                                       arguments: [day.rawValue, epoch.rawValue, sealed])
                     }
                     return .commit
                 }
@@ -77,7 +83,7 @@ extension ContactStore {
         }
     }
 
-    /// The judged days still held, oldest first.
+    /// The judged days still held (days where something matched, or that were notified), oldest first.
     public func contactDays(now: Int64) async throws(StoreError) -> [ContactDayRecord] {
         let keys = state.withLock { $0.keys }
         return try await read { db in
@@ -86,8 +92,10 @@ extension ContactStore {
                 let day: Int32 = row[0]
                 let epoch = Epoch(rawValue: row[1])
                 guard !epoch.isExpired(at: now), let key = keys[epoch],
-                      let plaintext = Sealing.open(row[2], key: key, context: Sealing.contactDayContext(day: day)) else { return nil }
-                return try? decoder.decode(ContactDayRecord.self, from: plaintext)
+                      let plaintext = Sealing.open(row[2], key: key, context: Sealing.contactDayContext(day: day)),
+                      let json = DayPadding.unpad(plaintext),
+                      let record = try? decoder.decode(ContactDayRecord.self, from: Data(json)) else { return nil }
+                return record.windows > 0 || record.isContactDay || record.notifiedAt != nil ? record : nil
             }
         }
     }

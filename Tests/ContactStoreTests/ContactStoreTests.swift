@@ -53,6 +53,29 @@ struct ContactStoreTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: temp.store.path)) ?? ["?"]).isEmpty)
     }
 
+    @Test func judgedDaysAndWindowsHaveARowForEveryDaySoTheRowsSayNothing() async throws {
+        let temp = TemporaryDirectory()
+        let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
+        let matched = ExposureDay(unixSeconds: Sample.noon).adding(days: -3)
+        let window = ExposureWindow(keyData: Block16(lo: 5, hi: 6), day: matched, reportType: .confirmedTest, infectiousness: .high,
+                                    calibrationConfidence: 0,
+                                    scanInstances: [ScanInstance(typicalAttenuation: 50, minAttenuation: 48, secondsSinceLastScan: 240)])
+        try await store.saveExposureWindows([window], now: Sample.noon)
+        try await store.saveContactDays([ContactDayRecord(day: matched, isContactDay: true, score: 3000, seconds: 1200, windows: 1)], now: Sample.noon)
+        #expect(try await store.exposureWindows(now: Sample.noon) == [window])
+        #expect(try await store.contactDays(now: Sample.noon).map(\.day) == [matched])
+        // Without the key: a row for each of the days kept, all of one size.
+        let queue = try DatabaseQueue(path: temp.store.database)
+        for table in ["exposure_day", "contact_day"] {
+            let rows = try await queue.read { db in try Row.fetchAll(db, sql: "SELECT day, length(sealed) FROM \(table) ORDER BY day") }
+            #expect(rows.count >= 14, "\(table): \(rows.count) rows")
+            #expect(Set(rows.map { $0[1] as Int }).count == 1, "\(table): sizes differ")
+        }
+        // A window replaced for the same key and day: still one.
+        try await store.saveExposureWindows([window], now: Sample.noon + 60)
+        #expect(try await store.exposureWindows(now: Sample.noon + 60).count == 1)
+    }
+
     @Test func keysOnAirLeaveOutTomorrowsKey() async throws {
         let temp = TemporaryDirectory()
         let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)

@@ -27,5 +27,5 @@ enum Sealing {
     static func ownKeyContext(day: Int32) -> String { "own-key/\(day)" }
     static func contactDayContext(day: Int32) -> String { "contact-day/\(day)" }
     static func stateContext(_ name: String) -> String { "state/\(name)" }
-    static func exposureWindowContext(day: Int32) -> String { "exposure-window/\(day)" }
+    static func exposureDayContext(day: Int32) -> String { "exposure-day/\(day)" }
 }

@@ -4,7 +4,8 @@ import GRDB
 ///
 /// What is in the clear: epoch numbers, chunk sizes and per-hour counts (so `store stats` works
 /// without the key), and digests of processed key files (public files). Everything recorded —
-/// RPIs, AEMs, RSSI, times, own keys, contact days, consent and registration — is sealed.
+/// RPIs, AEMs, RSSI, times, own keys, contact days, consent and registration — is sealed. Judged
+/// days and exposure windows have a padded row for every day kept, so their rows say nothing.
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -47,6 +48,18 @@ enum StoreSchema {
                     epoch INTEGER NOT NULL,
                     sealed BLOB NOT NULL);
                 CREATE INDEX exposure_window_by_epoch ON exposure_window(epoch);
+                """)
+        }
+        // One sealed, padded row per day kept, for every day (matched or not): which days had
+        // matches must not show in the clear. Windows stored before this are dropped (they came
+        // from key files still on the key servers; judged days, with their notices, stay).
+        migrator.registerMigration("v3-exposure-days") { db in
+            try db.execute(sql: """
+                DROP TABLE exposure_window;
+                CREATE TABLE exposure_day (
+                    day INTEGER PRIMARY KEY,
+                    epoch INTEGER NOT NULL,
+                    sealed BLOB NOT NULL);
                 """)
         }
         return migrator
