@@ -257,6 +257,50 @@ class ClearErrors(Workdir):
         result = run("match", "--sightings", self.path("s.jsonl"), "--keys", self.path("junk.zip"), check=False)
         self.assertEqual(result.returncode, 65)
         self.assertIn("s.jsonl:1", result.stderr)
+        # A good sightings file (Windows line endings too) against a malformed, a missing and an unsigned-by-us file.
+        line = '{"time": 1596369600, "rpi": "' + "ab" * 16 + '", "aem": "00000000", "rssi": -50, "seconds_since_last_scan": 240}'
+        with open(self.path("good.jsonl"), "w", newline="") as f:
+            f.write(line + "\r\n" + line + "\r\n")
+        result = run("match", "--sightings", self.path("good.jsonl"), "--keys", self.path("junk.zip"), check=False)
+        self.assertEqual(result.returncode, 65, result.stderr)
+        self.assertIn("refused", result.stderr)
+        result = run("match", "--sightings", self.path("good.jsonl"), "--keys", self.path("missing.zip"), check=False)
+        self.assertEqual(result.returncode, 66, result.stderr)
+        with open(self.path("keys.json"), "w") as f:
+            json.dump([{"key_data": "00" * 16, "rolling_start_interval_number": 2661120, "report_type": 1.5}], f)
+        with open(self.path("signing.pem"), "wb") as f:
+            f.write(ec.generate_private_key(ec.SECP256R1()).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                                          serialization.NoEncryption()))
+        result = run("keys", "export", "--keys", self.path("keys.json"), "--signing-key", self.path("signing.pem"), "--key-id", "1",
+                     "--key-version", "v1", "--region", "440", "--out", self.path("x.zip"), check=False)
+        self.assertEqual(result.returncode, 65, result.stderr)
+        self.assertIn("report_type must be a whole number", result.stderr)
+
+
+GUIDANCE = os.path.join(os.path.dirname(__file__), "..", "..", "share", "guidance.json")
+
+
+class Guidance(Workdir):
+    def test_advice_and_contact_for_a_prefecture(self):
+        answer = run_json("guidance", "--file", GUIDANCE, "--prefecture", "東京都", "--symptoms", "yes")
+        self.assertEqual(list(answer["advice"]), ["symptoms"])
+        self.assertEqual(answer["prefecture"]["name"], "Tokyo")
+        self.assertTrue(answer["national"]["url"].startswith("https://www.mhlw.go.jp/"))
+        text = run("guidance", "--file", GUIDANCE, "--prefecture", "Tokyo", "--symptoms", "no", "--close-contact", "yes").stdout
+        self.assertIn("Get tested", text)
+        self.assertIn("mhlw.go.jp", text)   # no contact of its own recorded: the national list
+        with open(GUIDANCE) as f:
+            self.assertEqual(len(json.load(f)["prefectures"]), 47)
+
+    def test_bad_input_is_named(self):
+        result = run("guidance", "--file", GUIDANCE, "--prefecture", "Atlantis", check=False)
+        self.assertEqual(result.returncode, 65)
+        self.assertIn("Atlantis", result.stderr)
+        result = run("guidance", "--file", GUIDANCE, "--symptoms", "maybe", check=False)
+        self.assertEqual(result.returncode, 64)
+        result = run("guidance", "--config", self.path("missing.toml"), check=False)
+        self.assertEqual(result.returncode, 65)
+        self.assertIn("missing.toml", result.stderr)
 
 
 if __name__ == "__main__":

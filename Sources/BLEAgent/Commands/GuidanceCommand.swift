@@ -46,7 +46,17 @@ struct GuidanceCommand: AsyncParsableCommand {
         var note: String?
         var questions: [Question]
         var advice: [String: String]
+        /// Where to look when a prefecture's own contact is not filled in.
+        var national: National?
         var prefectures: [Prefecture]
+
+        struct National: Codable {
+            var contact: String
+            var url: String?
+            var phoneLine: String?
+            var asOf: String?
+            enum CodingKeys: String, CodingKey { case contact, url; case phoneLine = "phone_line"; case asOf = "as_of" }
+        }
     }
 
     func validate() throws {
@@ -63,7 +73,13 @@ struct GuidanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let configured = try? AgentConfiguration.load(path: config).guidanceFile
+            // A configuration named on the command line must load; the standard one is only a hint.
+            let configured: String?
+            if let config {
+                do { configured = try AgentConfiguration.load(path: config).guidanceFile } catch { throw CLIError(.dataError, "\(error)") }
+            } else {
+                configured = (try? AgentConfiguration.load())?.guidanceFile
+            }
             let path = file ?? configured ?? Self.defaultFile()
             let guidance: Guidance
             do {
@@ -86,9 +102,11 @@ struct GuidanceCommand: AsyncParsableCommand {
             default: nil
             }
             if output.json {
-                struct Answer: Encodable { var advice: [String: String]; var prefecture: Guidance.Prefecture?; var source: String; var date: String }
+                struct Answer: Encodable {
+                    var advice: [String: String]; var prefecture: Guidance.Prefecture?; var national: Guidance.National?; var source: String; var date: String
+                }
                 try Output.json(Answer(advice: key.map { [$0: guidance.advice[$0] ?? ""] } ?? guidance.advice, prefecture: chosen,
-                                       source: guidance.source, date: guidance.date))
+                                       national: guidance.national, source: guidance.source, date: guidance.date))
                 return
             }
             if let key {
@@ -103,7 +121,15 @@ struct GuidanceCommand: AsyncParsableCommand {
             if let chosen {
                 Output.line()
                 let contact = [chosen.contact, chosen.phone, chosen.url].compactMap { $0 }.joined(separator: ", ")
-                Output.line("\(chosen.name) (\(chosen.nameJa)): \(contact.isEmpty ? "no consultation contact recorded in \(path) — see the prefecture's official website for its consultation centre (受診・相談センター)" : contact)")
+                if contact.isEmpty {
+                    Output.line("\(chosen.name) (\(chosen.nameJa)): no consultation contact recorded in \(path); see the prefecture's official website for its consultation centre (受診・相談センター).")
+                } else {
+                    Output.line("\(chosen.name) (\(chosen.nameJa)): \(contact)")
+                }
+            }
+            if let national = guidance.national, chosen.map({ [$0.contact, $0.phone, $0.url].allSatisfy { $0 == nil } }) ?? true {
+                Output.line("\(national.contact): \(national.url ?? "")\(national.asOf.map { " (as of \($0))" } ?? "")")
+                if let line = national.phoneLine { Output.line(line) }
             }
             Output.line()
             Output.line("Source: \(guidance.source) (\(guidance.date)).")
