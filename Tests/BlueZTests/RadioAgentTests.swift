@@ -30,8 +30,8 @@ struct RadioAgentTests {
                                                      member: "Set", arguments: [.string("org.bluez.Adapter1"), .string(name), .variant(value)]))
     }
 
-    func agent(_ connection: DBusConnection, clock: AgentClock) -> RadioAgent {
-        RadioAgent(connection: connection, configuration: .init(adapter: "hci0", schedule: .init(scanWindow: 0.5, scanPeriod: 1, retryDelay: 0.2)),
+    func agent(_ connection: DBusConnection, clock: AgentClock, adapter: String = "hci0") -> RadioAgent {
+        RadioAgent(connection: connection, configuration: .init(adapter: adapter, schedule: .init(scanWindow: 0.5, scanPeriod: 1, retryDelay: 0.2)),
                    clock: clock) { interval, power in
             AdvertisementPayload(rpi: RollingProximityIdentifier(Block16(lo: UInt64(interval.rawValue), hi: 7)),
                                  aem: AssociatedEncryptedMetadata(rawValue: UInt32(UInt8(bitPattern: power))))
@@ -47,12 +47,12 @@ struct RadioAgentTests {
         let run: Task<Void, any Error>
     }
 
-    func setUp(clock: AgentClock = .real) async throws -> Setup {
+    func setUp(clock: AgentClock = .real, adapter: String = "hci0") async throws -> Setup {
         let bus = try PrivateBus()
         let bluezoo = try startBluezoo(bus)
         let observer = try await DBusConnection.connect(address: bus.address)
         try await waitForAdapter(observer)
-        let radio = agent(try await DBusConnection.connect(address: bus.address), clock: clock)
+        let radio = agent(try await DBusConnection.connect(address: bus.address), clock: clock, adapter: adapter)
         return Setup(bus: bus, bluezoo: bluezoo, observer: observer, radio: radio, run: Task { try await radio.run() })
     }
 
@@ -71,6 +71,18 @@ struct RadioAgentTests {
         _ = await run.result
         // Unregistered on the way out.
         #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
+    }
+
+    @Test func anAdapterIsChosenByItsAddressToo() async throws {
+        let setup = try await setUp(adapter: adapterAddress.lowercased())
+        defer { setup.run.cancel() }
+        #expect(await eventually { await setup.radio.status.advertising })
+        #expect(await setup.radio.status.adapter == "hci0")
+        let other = agent(try await DBusConnection.connect(address: setup.bus.address), clock: .real, adapter: "AA:AA:AA:AA:AA:AA")
+        let run = Task { try await other.run() }
+        defer { run.cancel() }
+        #expect(await eventually { await other.status.lastError?.contains("no adapter AA:AA:AA:AA:AA:AA") == true })
+        #expect(await other.status.advertising == false)
     }
 
     @Test func followsBluetoothdAwayAndBack() async throws {
@@ -105,6 +117,7 @@ struct RadioAgentTests {
         // Discoverable: our advertising is suspended, and the status says why.
         try await setProperty(observer, "Discoverable", .boolean(true))
         #expect(await eventually { await radio.status.quietReason == RadioSchedule.Quiet.discoverable.rawValue })
+        #expect(await radio.recentEvents.contains("advertising suspended: \(RadioSchedule.Quiet.discoverable.rawValue)"), "the reason goes to the log too")
         #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 0 })
         try await setProperty(observer, "Discoverable", .boolean(false))
         #expect(await eventually { await radio.status.advertising })
