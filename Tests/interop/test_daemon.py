@@ -392,7 +392,8 @@ class DesktopCompanion(ProcessTestCase):
     def test_contact_day_becomes_a_desktop_notification(self):
         system = start_bus(os.path.join(self._tmp.name, "system"), self.procs, "session")
         session = start_bus(os.path.join(self._tmp.name, "session"), self.procs, "session")
-        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session)
+        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session,
+                   XDG_STATE_HOME=os.path.join(self._tmp.name, "state"))
         helper = os.path.join(os.path.dirname(__file__), "helpers", "notifications.py")
         out = os.path.join(self._tmp.name, "notified.jsonl")
         server = subprocess.Popen(["/usr/bin/python3", helper, "server", out], env=env, stdout=subprocess.PIPE, text=True)
@@ -411,6 +412,48 @@ class DesktopCompanion(ProcessTestCase):
         self.assertEqual(calls[0]["app"], "bleagent")
         self.assertIn("2026-11-20", calls[0]["body"])
         self.assertIn("21 minutes", calls[0]["body"])
+
+    def test_a_notice_sent_while_the_companion_was_away_is_shown_when_it_starts_and_none_twice(self):
+        system = start_bus(os.path.join(self._tmp.name, "system"), self.procs, "session")
+        session = start_bus(os.path.join(self._tmp.name, "session"), self.procs, "session")
+        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session,
+                   XDG_STATE_HOME=os.path.join(self._tmp.name, "state"))
+        helper = os.path.join(os.path.dirname(__file__), "helpers", "notifications.py")
+        out = os.path.join(self._tmp.name, "notified.jsonl")
+        server = subprocess.Popen(["/usr/bin/python3", helper, "server", out], env=env, stdout=subprocess.PIPE, text=True)
+        self.procs.append(server)
+        self.assertEqual(server.stdout.readline().strip(), "ready")
+        # The daemon notified 2026-11-20 before the companion ran.
+        agent = subprocess.Popen(["/usr/bin/python3", helper, "agent", "2026-11-20", "2", "21"], env=env, stdout=subprocess.PIPE, text=True)
+        self.procs.append(agent)
+        self.assertEqual(agent.stdout.readline().strip(), "ready")
+
+        def calls():
+            if not os.path.exists(out):
+                return []
+            with open(out) as f:
+                return [json.loads(line) for line in f]
+
+        def companion():
+            process = subprocess.Popen([BLEAGENT, "notify", "--follow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.procs.append(process)
+            self.assertIn("Listening", process.stdout.readline())
+            return process
+
+        first = companion()
+        self.assertTrue(self.wait_for(lambda: len(calls()) == 1, 10), calls())
+        self.assertIn("2026-11-20", calls()[0]["body"])
+        # The same day signalled again and a new one: only the new one is shown.
+        agent.send_signal(signal.SIGUSR1)
+        self.assertTrue(self.wait_for(lambda: len(calls()) == 2, 10), calls())
+        time.sleep(1)
+        self.assertEqual([("2026-11-20" in c["body"], "2026-11-21" in c["body"]) for c in calls()], [(True, False), (False, True)])
+        # A restarted companion shows nothing again.
+        first.kill()
+        first.wait()
+        companion()
+        time.sleep(2)
+        self.assertEqual(len(calls()), 2)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,11 @@ struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify",
         abstract: "Show the daemon's contact notices as desktop notifications (run in your session).",
-        discussion: "Needs a session bus with a notification server (GNOME, KDE, XFCE, dunst…); without one the notices are printed."
+        discussion: """
+        Needs a session bus with a notification server (GNOME, KDE, XFCE, dunst…); without one the notices
+        are printed. A contact day the daemon notified while this was not running is shown when it
+        starts; the days shown are kept in $XDG_STATE_HOME/bleagent/notices-shown, so none is shown twice.
+        """
     )
 
     @Flag(help: "Keep running and show every notice as it comes.")
@@ -35,10 +39,9 @@ struct NotifyCommand: AsyncParsableCommand {
                 throw CLIError(.failure, "cannot listen to the daemon: \(error)")
             }
             Output.line("Listening for contact notices\(session == nil ? " (no session bus: printing them)" : "").")
-            for await signal in stream {
-                guard let date = signal.arguments.first?.string else { continue }
-                let contacts = signal.arguments.count > 1 ? signal.arguments[1].integer ?? 0 : 0
-                let minutes = signal.arguments.count > 2 ? signal.arguments[2].integer ?? 0 : 0
+            let shown = ShownNotices.standard()
+            func show(date: String, contacts: Int, minutes: Int) async {
+                guard !shown.dates.contains(date) else { return }
                 let summary = "Possible contact with a person who tested positive"
                 let body = "On \(date): \(contacts) contact\(contacts == 1 ? "" : "s"), \(minutes) minutes. Run `bleagent guidance` for what to do."
                 if let session {
@@ -49,6 +52,17 @@ struct NotifyCommand: AsyncParsableCommand {
                                                                ]))
                 }
                 Output.line("\(summary). \(body)")
+                shown.add(date)
+            }
+            // Days notified while this companion was not running (the signal is already subscribed: none falls between).
+            if let missed = try? await system.json("GetExposures", as: [ExposureEntry].self) {
+                for entry in missed where entry.notified { await show(date: entry.date, contacts: entry.contacts, minutes: entry.minutes) }
+            }
+            for await signal in stream {
+                guard let date = signal.arguments.first?.string else { continue }
+                let contacts = signal.arguments.count > 1 ? signal.arguments[1].integer ?? 0 : 0
+                let minutes = signal.arguments.count > 2 ? signal.arguments[2].integer ?? 0 : 0
+                await show(date: date, contacts: contacts, minutes: minutes)
             }
         }
     }

@@ -5,7 +5,12 @@
                                   appends every Notify call as a JSON line to OUT
   notifications.py emit DATE N M  owns org.bleagent.Agent on $DBUS_SYSTEM_BUS_ADDRESS and emits one
                                   ContactDay(DATE, N, M) signal, then waits a moment and exits
+  notifications.py agent DATE N M owns org.bleagent.Agent; GetExposures lists DATE (N contacts, M
+                                  minutes) as notified already; prints "ready"; on SIGUSR1 emits
+                                  ContactDay for DATE again and for the day after it
 """
+import datetime
+import signal
 import json
 import os
 import sys
@@ -52,8 +57,37 @@ def emit(date, contacts, minutes):
     loop.run()
 
 
+def agent(date, contacts, minutes):
+    dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+    bus = dbus.bus.BusConnection(os.environ["DBUS_SYSTEM_BUS_ADDRESS"])
+
+    class Agent(dbus.service.Object):
+        @dbus.service.method("org.bleagent.Agent1", in_signature="", out_signature="s")
+        def GetExposures(self):
+            return json.dumps([{"date": date, "contacts": contacts, "minutes": minutes, "notified": True}])
+
+        @dbus.service.signal("org.bleagent.Agent1", signature="suu")
+        def ContactDay(self, date, contacts, minutes):
+            pass
+
+    name = dbus.service.BusName("org.bleagent.Agent", bus)
+    service = Agent(bus, "/org/bleagent/Agent")
+    later = (datetime.date.fromisoformat(date) + datetime.timedelta(days=1)).isoformat()
+
+    def emit_both():
+        service.ContactDay(date, dbus.UInt32(contacts), dbus.UInt32(minutes))
+        service.ContactDay(later, dbus.UInt32(1), dbus.UInt32(17))
+        return False
+
+    signal.signal(signal.SIGUSR1, lambda *_: GLib.idle_add(emit_both))
+    print("ready", flush=True)
+    GLib.MainLoop().run()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "server":
         server(sys.argv[2])
+    elif sys.argv[1] == "agent":
+        agent(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         emit(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
