@@ -389,7 +389,9 @@ class Demo(unittest.TestCase):
 class DesktopCompanion(ProcessTestCase):
     """`bleagent notify --follow` turns the daemon's ContactDay signal into a desktop notification."""
 
-    def test_contact_day_becomes_a_desktop_notification(self):
+    def buses_and_notification_server(self):
+        """A system and a session bus, a stand-in notification server on the session bus; returns
+        (environment, the helper script, the file the server appends Notify calls to)."""
         system = start_bus(os.path.join(self._tmp.name, "system"), self.procs, "session")
         session = start_bus(os.path.join(self._tmp.name, "session"), self.procs, "session")
         env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session,
@@ -399,6 +401,10 @@ class DesktopCompanion(ProcessTestCase):
         server = subprocess.Popen(["/usr/bin/python3", helper, "server", out], env=env, stdout=subprocess.PIPE, text=True)
         self.procs.append(server)
         self.assertEqual(server.stdout.readline().strip(), "ready")
+        return env, helper, out
+
+    def test_contact_day_becomes_a_desktop_notification(self):
+        env, helper, out = self.buses_and_notification_server()
         companion = subprocess.Popen([BLEAGENT, "notify", "--follow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.procs.append(companion)
         self.assertIn("Listening", companion.stdout.readline())
@@ -414,15 +420,7 @@ class DesktopCompanion(ProcessTestCase):
         self.assertIn("21 minutes", calls[0]["body"])
 
     def test_a_notice_sent_while_the_companion_was_away_is_shown_when_it_starts_and_none_twice(self):
-        system = start_bus(os.path.join(self._tmp.name, "system"), self.procs, "session")
-        session = start_bus(os.path.join(self._tmp.name, "session"), self.procs, "session")
-        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session,
-                   XDG_STATE_HOME=os.path.join(self._tmp.name, "state"))
-        helper = os.path.join(os.path.dirname(__file__), "helpers", "notifications.py")
-        out = os.path.join(self._tmp.name, "notified.jsonl")
-        server = subprocess.Popen(["/usr/bin/python3", helper, "server", out], env=env, stdout=subprocess.PIPE, text=True)
-        self.procs.append(server)
-        self.assertEqual(server.stdout.readline().strip(), "ready")
+        env, helper, out = self.buses_and_notification_server()
         # The daemon notified 2026-11-20 before the companion ran.
         agent = subprocess.Popen(["/usr/bin/python3", helper, "agent", "2026-11-20", "2", "21"], env=env, stdout=subprocess.PIPE, text=True)
         self.procs.append(agent)
