@@ -78,6 +78,7 @@ public actor RadioAgent {
     private let onEvent: (@Sendable (String) -> Void)?
     /// The reason last reported for advertising being off (nil: on air).
     private var reportedQuiet: RadioSchedule.Quiet?
+    private var hasBeenOnAir = false
 
     /// `onEvent` hears every radio event (adapter changes, failures, advertising suspended and back),
     /// for the journal; never an identifier or an address.
@@ -316,6 +317,9 @@ public actor RadioAgent {
     private func reportQuietChange() {
         let quiet = schedule.quietReason
         if quiet == .rotating || quiet == .starting || quiet == reportedQuiet { return }
+        // Before the first advert, a missing adapter is start-up (and `run` says so if it persists).
+        if quiet == .adapterMissing && !hasBeenOnAir { return }
+        if quiet == nil { hasBeenOnAir = true }
         if let quiet {
             note("advertising suspended: \(quiet.rawValue)")
         } else if reportedQuiet != nil {
