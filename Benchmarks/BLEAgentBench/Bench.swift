@@ -35,6 +35,16 @@ enum Bench {
         return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
+    /// The machine's CPU steal ticks (time a hypervisor gave our virtual CPUs to others) and all
+    /// ticks so far, from the first line of /proc/stat; nil where it cannot be read.
+    static func stealAndTotalTicks() -> (steal: UInt64, total: UInt64)? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+        let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+        guard fields.count >= 8 else { return nil }
+        return (fields[7], fields.reduce(0, +))
+    }
+
     /// `--name value` pairs, each handed to its setter; an unknown name stops the benchmark.
     static func parse(_ options: [String], _ setters: [String: (String) -> Void]) {
         var index = 0

@@ -12,6 +12,7 @@ enum MatchBenchmark {
         var files = 14
         var sightings = 200_000
         var workers = ProcessInfo.processInfo.activeProcessorCount
+        var rounds = 3
         var directory = ProcessInfo.processInfo.environment["BLEAGENT_BENCH_DIR"] ?? NSTemporaryDirectory() + "bleagent-bench-keys"
         var keysPerFile: Int { (keys + files - 1) / files }
     }
@@ -26,6 +27,7 @@ enum MatchBenchmark {
             case "--files": parameters.files = Int(value) ?? parameters.files
             case "--sightings": parameters.sightings = Int(value) ?? parameters.sightings
             case "--workers": parameters.workers = Int(value) ?? parameters.workers
+            case "--rounds": parameters.rounds = max(1, Int(value) ?? parameters.rounds)
             case "--dir": parameters.directory = value
             default: Bench.fail("unknown option \(options[index])")
             }
@@ -131,23 +133,31 @@ enum MatchBenchmark {
         return (table, met)
     }
 
-    static func run(options: [String]) {
-        let parameters = parse(options)
-        ensureFiles(parameters)
-        #if DEBUG
-        print("warning: a debug build; figures mean nothing. Use: swift run -c release bleagent-bench match")
-        #endif
-        let (table, met) = sightings(parameters)
-        print("AES bound: measuring OpenSSL EVP aes-128-ecb over 2,304-byte buffers on one core …")
-        let bound = AESBound.keysPerSecond()
+    /// One round: the AES bound, measured right before, and one end-to-end match.
+    struct Round {
+        var bound: Double
+        var report: MatchReport
+        var statistics: SightingIndex.Statistics
+        var windows: Int
+        var contactDays: Int
+        var found: Int
+        var wall: Double
+        var indexSeconds: Double
+        var matchSeconds: Double
+        var scoreSeconds: Double
+        var cpu: Double
+        var stealPercent: Double?
+        var keysPerSecond: Double { Double(report.keysMatchedAgainst) / wall }
+        var ratio: Double { (keysPerSecond / Double(report.workers)) / bound }
+    }
 
-        let signer = signer()
-        let keyring = VerificationKeyring([.init(id: "bench", version: "v1", publicKey: signer.privateKey.publicKey)])
+    static func round(_ parameters: Parameters, table: SightingTable, keyring: VerificationKeyring) -> Round {
+        let bound = AESBound.keysPerSecond()
         let sources = (0..<parameters.files).map { file in
             let path = fileName(file, parameters)
             return ExportSource(name: path) { .zip(try Data(contentsOf: URL(fileURLWithPath: path))) }
         }
-        let rssBefore = Bench.currentRSSMiB()
+        let stealBefore = Bench.stealAndTotalTicks()
         let cpuBefore = Bench.cpuSeconds()
         let started = Bench.now()
         let index = SightingIndex(table: table)
@@ -160,42 +170,73 @@ enum MatchBenchmark {
         let finished = Bench.now()
         let cpu = Bench.cpuSeconds() - cpuBefore
         report.timings.scoreNanoseconds = UInt64((finished - matched) * 1e9)
-
         let rejected = report.files.filter { $0.status != .matched }
         guard rejected.isEmpty else { Bench.fail("files not matched: \(rejected.map(\.name))") }
+        var steal: Double?
+        if let before = stealBefore, let after = Bench.stealAndTotalTicks(), after.total > before.total {
+            steal = 100 * Double(after.steal - before.steal) / Double(after.total - before.total)
+        }
+        return Round(bound: bound, report: report, statistics: index.statistics, windows: windows.count,
+                     contactDays: days.filter(\.isContactDay).count, found: report.matches.count { !$0.hits.isEmpty },
+                     wall: finished - started, indexSeconds: indexed - started, matchSeconds: matched - indexed,
+                     scoreSeconds: finished - matched, cpu: cpu, stealPercent: steal)
+    }
+
+    static func run(options: [String]) {
+        let parameters = parse(options)
+        ensureFiles(parameters)
+        #if DEBUG
+        print("warning: a debug build; figures mean nothing. Use: swift run -c release bleagent-bench match")
+        #endif
+        let (table, met) = sightings(parameters)
+        let signer = signer()
+        let keyring = VerificationKeyring([.init(id: "bench", version: "v1", publicKey: signer.privateKey.publicKey)])
+        let rssBefore = Bench.currentRSSMiB()
+
+        // On a shared machine the CPU a process gets drifts from second to second, so each round
+        // measures its own AES bound right before its match, and the round with the median ratio is
+        // the one reported (all rounds are listed).
+        print("\(parameters.rounds) rounds, each: the AES bound (OpenSSL EVP aes-128-ecb over 2,304-byte buffers, one core, 1 s), then one end-to-end match")
+        var rounds: [Round] = []
+        for number in 1...parameters.rounds {
+            let round = round(parameters, table: table, keyring: keyring)
+            let steal = round.stealPercent.map { ", CPU steal \(Bench.format($0, 1)) %" } ?? ""
+            print("  round \(number): AES bound \(Bench.grouped(Int(round.bound))) keys/s, wall \(Bench.format(round.wall, 3)) s, \(Bench.grouped(Int(round.keysPerSecond))) keys/s, ratio \(Bench.format(round.ratio, 3))\(steal)")
+            rounds.append(round)
+        }
+        let median = rounds.sorted { $0.ratio < $1.ratio }[rounds.count / 2]
+        let report = median.report
         let keys = report.keysMatchedAgainst
-        let wall = finished - started
-        let keysPerSecond = Double(keys) / wall
         let workers = report.workers
-        let ratio = (keysPerSecond / Double(workers)) / bound
-        let statistics = index.statistics
+        let statistics = median.statistics
 
         print("")
-        print("matcher benchmark: \(Bench.grouped(keys)) keys in \(parameters.files) signed files, \(Bench.grouped(table.count)) stored RPIs")
-        print("  index:     \(statistics.days) day partitions, \(Bench.grouped(statistics.indexedEntries)) entries, filters \(statistics.filterBytes / 1024) KiB, built in \(Bench.format((indexed - started) * 1000, 1)) ms")
-        let found = report.matches.count { !$0.hits.isEmpty }
-        let contactDays = days.filter(\.isContactDay).count
-        print("  matched:   \(found) keys (\(met) met), \(windows.count) windows, \(contactDays) contact days of \(days.count)")
+        print("matcher benchmark: \(Bench.grouped(keys)) keys in \(parameters.files) signed files, \(Bench.grouped(table.count)) stored RPIs (the median round)")
+        print("  index:     \(statistics.days) day partitions, \(Bench.grouped(statistics.indexedEntries)) entries, filters \(statistics.filterBytes / 1024) KiB, built in \(Bench.format(median.indexSeconds * 1000, 1)) ms")
+        print("  matched:   \(median.found) keys (\(met) met), \(median.windows) windows, \(median.contactDays) contact days of \(parameters.files)")
         print("  stages (CPU time summed over \(workers) worker threads):")
         let stageTotal = report.timings.stages.reduce(0.0) { $0 + Double($1.nanoseconds) }
         for (name, nanoseconds) in report.timings.stages {
             let seconds = Double(nanoseconds) / 1e9
             print("    \(name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(Bench.format(seconds, 3)) s  \(Bench.format(Double(nanoseconds) / Double(max(keys, 1)), 0)) ns/key  \(Bench.format(100 * Double(nanoseconds) / stageTotal, 1)) %")
         }
-        print("  wall time:          \(Bench.format(wall, 3)) s (index \(Bench.format(indexed - started, 3)), match \(Bench.format(matched - indexed, 3)), score \(Bench.format(finished - matched, 3)))")
-        print("  throughput:         \(Bench.grouped(Int(keysPerSecond))) keys/s (\(Bench.grouped(Int(keysPerSecond / Double(workers)))) keys/s per worker)")
-        print("  CPU-seconds / wall: \(Bench.format(cpu / wall)) (\(workers) worker threads, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
-        print("  peak RSS:           \(Bench.format(Bench.peakRSSMiB(), 1)) MiB (bound 64 MiB; \(Bench.format(rssBefore, 1)) MiB with the sightings loaded, before matching)")
-        print("  AES bound:          \(Bench.grouped(Int(bound))) keys/s on one core (EVP aes-128-ecb, 2,304-byte buffers)")
-        // The run proves something only if it found exactly the planted keys and met the bounds.
+        print("  wall time:          \(Bench.format(median.wall, 3)) s (index \(Bench.format(median.indexSeconds, 3)), match \(Bench.format(median.matchSeconds, 3)), score \(Bench.format(median.scoreSeconds, 3)))")
+        print("  throughput:         \(Bench.grouped(Int(median.keysPerSecond))) keys/s (\(Bench.grouped(Int(median.keysPerSecond / Double(workers)))) keys/s per worker)")
+        print("  CPU-seconds / wall: \(Bench.format(median.cpu / median.wall)) (\(workers) worker threads, \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        print("  peak RSS:           \(Bench.format(Bench.peakRSSMiB(), 1)) MiB over all rounds (bound 64 MiB; \(Bench.format(rssBefore, 1)) MiB with the sightings loaded, before matching)")
+        print("  AES bound:          \(Bench.grouped(Int(median.bound))) keys/s on one core (EVP aes-128-ecb, 2,304-byte buffers; this round's)")
+        // The run proves something only if every round found exactly the planted keys and the bounds held.
         var missed: [String] = []
-        if found != met { missed.append("matched \(found) keys where \(met) were met") }
-        if contactDays != parameters.files { missed.append("\(contactDays) contact days where every one of the \(parameters.files) days had 20 met keys") }
-        if ratio < 0.15 { missed.append("ratio \(Bench.format(ratio, 3)) < 0.15") }
+        for (number, round) in rounds.enumerated() {
+            if round.found != met { missed.append("round \(number + 1) matched \(round.found) keys where \(met) were met") }
+            if round.contactDays != parameters.files { missed.append("round \(number + 1): \(round.contactDays) contact days where every one of the \(parameters.files) days had 20 met keys") }
+        }
+        if median.ratio < 0.15 { missed.append("ratio \(Bench.format(median.ratio, 3)) < 0.15") }
         if Bench.peakRSSMiB() > 64 { missed.append("peak RSS \(Bench.format(Bench.peakRSSMiB(), 1)) MiB > 64 MiB") }
         print(missed.isEmpty ? "  verdict:            every planted key found; ratio ≥ 0.15 and peak RSS ≤ 64 MiB"
                              : "  verdict:            MISSED: \(missed.joined(separator: "; "))")
-        print("ratio=\(Bench.format(ratio, 3)) (keys/s ÷ \(workers) workers ÷ AES bound; must ≥ 0.15, stretch 0.35)")
+        let spread = "\(Bench.format(rounds.map(\.ratio).min() ?? 0, 3))…\(Bench.format(rounds.map(\.ratio).max() ?? 0, 3))"
+        print("ratio=\(Bench.format(median.ratio, 3)) (median of \(rounds.count) rounds, \(spread); keys/s ÷ \(workers) workers ÷ AES bound; must ≥ 0.15, stretch 0.35)")
         if !missed.isEmpty { exit(1) }
     }
 }

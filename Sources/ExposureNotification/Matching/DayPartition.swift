@@ -97,11 +97,19 @@ final class DayPartition: @unchecked Sendable {
         return (Int(hash >> shift), mask)
     }
 
-    /// Whether the filter admits `rpi` (false positives possible, false negatives not).
+    /// Which of `count` (at most 64) RPIs, laid out 16 bytes each from `rpis`, the filter admits: bit
+    /// *i* of the result for the RPI at `rpis + 16 i`. No branch per RPI, so the filter loads of
+    /// consecutive RPIs overlap instead of waiting on each other.
     @inline(__always)
-    func mayContain(_ rpi: Block16) -> Bool {
-        let (word, mask) = Self.filterPosition(rpi, seeds: seeds, shift: filterShift)
-        return filter[word] & mask == mask
+    func admitted(_ rpis: UnsafeRawPointer, count: Int) -> UInt64 {
+        let filter = self.filter, seeds = self.seeds, shift = filterShift
+        var bits: UInt64 = 0
+        for position in 0..<count {
+            let hi = rpis.loadUnaligned(fromByteOffset: position &* 16 &+ 8, as: UInt64.self)
+            let (word, mask) = Self.filterPosition(Block16(lo: 0, hi: hi), seeds: seeds, shift: shift)
+            bits |= UInt64(truncatingIfNeeded: (filter[word] & mask == mask) ? 1 : 0) << UInt64(position)
+        }
+        return bits
     }
 
     /// The members (sighting indices) whose RPI starts with `lo`; empty if none.

@@ -98,18 +98,26 @@ struct KeyProbe: ExportKeySink {
         while segment < end {
             let day = segment / perDay
             let segmentEnd = min(end, (day + 1) * perDay)
-            if let partition = partition(forDay: day) {
-                for interval in segment..<segmentEnd {
-                    let rpi = Block16(loadingFrom: rpis, at: Int(interval - start) * 16)
-                    guard partition.mayContain(rpi) else { continue }
-                    for member in partition.group(lo: rpi.lo) {
-                        let sighting = index.table.sightings[Int(member)]
-                        guard sighting.rpi.value.hi == rpi.hi, let seen = sighting.interval?.rawValue else { continue }
-                        let distance = seen > interval ? seen - interval : interval - seen
-                        guard distance <= tolerance else { continue }
-                        hits.append(KeyMatch.Hit(sightingIndex: Int(member), interval: ENIntervalNumber(rawValue: interval),
-                                                 metadata: AssociatedMetadata(txPower: 0)))
+            if let partition = partition(forDay: day), let base = rpis.baseAddress {
+                // The filter first, 64 RPIs at a time without branches; then the few it admits.
+                var chunk = segment
+                while chunk < segmentEnd {
+                    let chunkEnd = min(segmentEnd, chunk + 64)
+                    var admitted = partition.admitted(base + Int(chunk - start) * 16, count: Int(chunkEnd - chunk))
+                    while admitted != 0 {
+                        let interval = chunk + UInt32(admitted.trailingZeroBitCount)
+                        admitted &= admitted &- 1
+                        let rpi = Block16(loadingFrom: rpis, at: Int(interval - start) * 16)
+                        for member in partition.group(lo: rpi.lo) {
+                            let sighting = index.table.sightings[Int(member)]
+                            guard sighting.rpi.value.hi == rpi.hi, let seen = sighting.interval?.rawValue else { continue }
+                            let distance = seen > interval ? seen - interval : interval - seen
+                            guard distance <= tolerance else { continue }
+                            hits.append(KeyMatch.Hit(sightingIndex: Int(member), interval: ENIntervalNumber(rawValue: interval),
+                                                     metadata: AssociatedMetadata(txPower: 0)))
+                        }
                     }
+                    chunk = chunkEnd
                 }
             }
             segment = segmentEnd
