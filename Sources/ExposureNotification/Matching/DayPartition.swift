@@ -75,7 +75,7 @@ final class DayPartition: @unchecked Sendable {
             // Filter: every distinct full RPI of the group sets its bits (same `lo`, different `hi` is
             // possible only for crafted RPIs, and must not hide them).
             for member in sorted[position..<end] {
-                let (word, mask) = Self.filterPosition(sightings[Int(member)].rpi.value, seeds: seeds, shift: filterShift)
+                let (word, mask) = Self.filterPosition(hi: sightings[Int(member)].rpi.value.hi, seeds: seeds, shift: filterShift)
                 filter[word] |= mask
             }
             var slot = Int((rpi.lo &* seeds.slot) >> slotShift)
@@ -90,9 +90,10 @@ final class DayPartition: @unchecked Sendable {
 
     deinit { filter.deallocate() }
 
+    /// The filter word and bits of an RPI, from its last 8 bytes (the slot lookup keys on the first 8).
     @inline(__always)
-    static func filterPosition(_ rpi: Block16, seeds: Seeds, shift: UInt64) -> (Int, UInt64) {
-        let hash = rpi.hi &* seeds.filter
+    static func filterPosition(hi: UInt64, seeds: Seeds, shift: UInt64) -> (Int, UInt64) {
+        let hash = hi &* seeds.filter
         let mask = (1 as UInt64) << (hash & 63) | (1 as UInt64) << ((hash >> 6) & 63) | (1 as UInt64) << ((hash >> 12) & 63)
         return (Int(hash >> shift), mask)
     }
@@ -106,7 +107,7 @@ final class DayPartition: @unchecked Sendable {
         var bits: UInt64 = 0
         for position in 0..<count {
             let hi = rpis.loadUnaligned(fromByteOffset: position &* 16 &+ 8, as: UInt64.self)
-            let (word, mask) = Self.filterPosition(Block16(lo: 0, hi: hi), seeds: seeds, shift: shift)
+            let (word, mask) = Self.filterPosition(hi: hi, seeds: seeds, shift: shift)
             bits |= UInt64(truncatingIfNeeded: (filter[word] & mask == mask) ? 1 : 0) << UInt64(position)
         }
         return bits

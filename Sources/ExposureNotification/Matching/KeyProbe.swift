@@ -88,12 +88,25 @@ struct KeyProbe: ExportKeySink {
         return cachedPartition
     }
 
+    /// The sightings of `rpi` (the key's RPI of `interval`, admitted by the filter) that lie within
+    /// the tolerance of `interval`, appended to `hits`.
+    @inline(__always)
+    private mutating func collectHits(of rpi: Block16, interval: UInt32, in partition: DayPartition) {
+        for member in partition.group(lo: rpi.lo) {
+            let sighting = index.table.sightings[Int(member)]
+            guard sighting.rpi.value.hi == rpi.hi, let seen = sighting.interval?.rawValue else { continue }
+            let distance = seen > interval ? seen - interval : interval - seen
+            guard distance <= SightingIndex.toleranceIntervals else { continue }
+            hits.append(KeyMatch.Hit(sightingIndex: Int(member), interval: ENIntervalNumber(rawValue: interval),
+                                     metadata: AssociatedMetadata(txPower: 0)))
+        }
+    }
+
     @inline(__always)
     private mutating func probe(_ key: TemporaryExposureKey, revised: Bool, count: Int, rpis: UnsafeRawBufferPointer) {
         let start = key.rollingStartIntervalNumber.rawValue
         let end = start &+ UInt32(count)
         let perDay = ENIntervalNumber.intervalsPerDay
-        let tolerance = SightingIndex.toleranceIntervals
         var segment = start
         while segment < end {
             let day = segment / perDay
@@ -107,15 +120,7 @@ struct KeyProbe: ExportKeySink {
                     while admitted != 0 {
                         let interval = chunk + UInt32(admitted.trailingZeroBitCount)
                         admitted &= admitted &- 1
-                        let rpi = Block16(loadingFrom: rpis, at: Int(interval - start) * 16)
-                        for member in partition.group(lo: rpi.lo) {
-                            let sighting = index.table.sightings[Int(member)]
-                            guard sighting.rpi.value.hi == rpi.hi, let seen = sighting.interval?.rawValue else { continue }
-                            let distance = seen > interval ? seen - interval : interval - seen
-                            guard distance <= tolerance else { continue }
-                            hits.append(KeyMatch.Hit(sightingIndex: Int(member), interval: ENIntervalNumber(rawValue: interval),
-                                                     metadata: AssociatedMetadata(txPower: 0)))
-                        }
+                        collectHits(of: Block16(loadingFrom: rpis, at: Int(interval - start) * 16), interval: interval, in: partition)
                     }
                     chunk = chunkEnd
                 }
