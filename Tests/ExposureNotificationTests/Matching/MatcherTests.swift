@@ -37,6 +37,19 @@ struct MatcherTests {
         #expect(report.newlyProcessed.count == 1)
     }
 
+    @Test func everyIntervalOfTheDayIsProbed() throws {
+        // One scan in each of the 144 intervals (the filter is read 64 RPIs at a time: 0–63, 64–127,
+        // 128–143): each finds its own interval's RPI, none is skipped or shifted.
+        let key = TestKeys.randomKeys(count: 1, day: day, seed: 17)[0]
+        var scenario = Scenario()
+        scenario.meet(key, from: day.unixSeconds - 300, minutes: 1440, every: 600, rssi: -50)
+        #expect(scenario.sightings.count == 144)
+        let (report, _) = scenario.match([try signedZip([key])])
+        let first = try #require(day.firstInterval).rawValue
+        let intervals = report.matches.first?.hits.map(\.interval.rawValue).sorted()
+        #expect(intervals == Array(first..<first + 144))
+    }
+
     @Test func keysSpanningTwoDaysAreProbedInBoth() throws {
         // A key starting at 20:00 (not day-aligned) valid for 144 intervals: half of it lies in the next day.
         let base = try #require(day.firstInterval)
