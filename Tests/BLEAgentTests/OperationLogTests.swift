@@ -56,13 +56,16 @@ struct OperationLogTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = PendingRegistration.forNumber("12345678", directory: directory, now: 1_000)
-        #expect(PendingRegistration.forNumber("12345678", directory: directory, now: 2_000) == first)
+        #expect(first.saved)
+        #expect(PendingRegistration.forNumber("12345678", directory: directory, now: 2_000).pending == first.pending)
         let attributes = try FileManager.default.attributesOfItem(atPath: PendingRegistration.path(in: directory))
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        #expect(PendingRegistration.forNumber("87654321", directory: directory, now: 2_000).idempotencyKey != first.idempotencyKey)
+        #expect(PendingRegistration.forNumber("87654321", directory: directory, now: 2_000).pending.idempotencyKey != first.pending.idempotencyKey)
         // A day later an old attempt is not reused.
-        let old = PendingRegistration.forNumber("11111111", directory: directory, now: 10_000)
-        #expect(PendingRegistration.forNumber("11111111", directory: directory, now: 10_000 + 86_401).idempotencyKey != old.idempotencyKey)
+        let old = PendingRegistration.forNumber("11111111", directory: directory, now: 10_000).pending
+        #expect(PendingRegistration.forNumber("11111111", directory: directory, now: 10_000 + 86_401).pending.idempotencyKey != old.idempotencyKey)
+        // Where it cannot be written, the caller is told (and warns the user).
+        #expect(!PendingRegistration.forNumber("12345678", directory: directory + "/missing", now: 1_000).saved)
         PendingRegistration.clear(directory: directory)
         #expect(!FileManager.default.fileExists(atPath: PendingRegistration.path(in: directory)))
     }

@@ -67,7 +67,7 @@ struct ContactStoreTests {
         // Without the key: a row for each of the days kept, all of one size.
         let queue = try DatabaseQueue(path: temp.store.database)
         for table in ["exposure_day", "contact_day"] {
-            let rows = try await queue.read { db in try Row.fetchAll(db, sql: "SELECT day, length(sealed) FROM \(table) ORDER BY day") }
+            let rows = try queue.read { db in try Row.fetchAll(db, sql: "SELECT day, length(sealed) FROM \(table) ORDER BY day") }
             #expect(rows.count >= 14, "\(table): \(rows.count) rows")
             #expect(Set(rows.map { $0[1] as Int }).count == 1, "\(table): sizes differ")
         }

@@ -52,7 +52,7 @@ struct NotifyCommand: AsyncParsableCommand {
                                                                ]))
                 }
                 Output.line("\(summary). \(body)")
-                shown.add(date)
+                if !shown.add(date) { Output.warning("cannot write \(shown.path): this notice may be shown again when the companion restarts") }
             }
             // Days notified while this companion was not running (the signal is already subscribed: none falls between).
             if let missed = try? await system.json("GetExposures", as: [ExposureEntry].self) {

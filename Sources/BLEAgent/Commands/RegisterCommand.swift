@@ -79,7 +79,11 @@ struct RegisterCommand: AsyncParsableCommand {
                 guard agreed else { throw CLIError(.failure, "not sent: nothing was shared") }
             }
 
-            let pending = PendingRegistration.forNumber(number.text, directory: state.directory.path, now: now)
+            let (pending, saved) = PendingRegistration.forNumber(number.text, directory: state.directory.path, now: now)
+            if !saved {
+                Output.warning("cannot write \(PendingRegistration.path(in: state.directory.path)); if this run is cut off before the server answers, "
+                               + "a retry may be told the number was used although it registered (run as the daemon's user or root to avoid this)")
+            }
             var generator = SystemRandomNumberGenerator()
             let submission = DiagnosisSubmission(
                 hasSymptom: hasSymptoms, onsetOfSymptomOrTestDate: DiagnosisSubmission.onsetText(day: onset.iso8601, offsetSeconds: TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(onset.unixSeconds)))),

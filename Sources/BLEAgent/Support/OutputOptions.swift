@@ -22,6 +22,11 @@ enum Output {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
+    /// A warning for the person running the command, on standard error (never mixed into `--json`).
+    static func warning(_ text: String) {
+        FileHandle.standardError.write(Data(("bleagent: warning: " + text + "\n").utf8))
+    }
+
     /// A question without a line end, shown before the answer is read.
     static func prompt(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))

@@ -11,18 +11,18 @@ struct PendingRegistration: Codable, Equatable {
 
     static func path(in directory: String) -> String { "\(directory)/registration-pending.json" }
 
-    /// The pending registration for `number`, or a new one (saved when the directory is writable).
-    static func forNumber(_ number: String, directory: String, now: Double) -> PendingRegistration {
+    /// The pending registration for `number`, or a new one, and whether it is on disk (it is not when
+    /// the state directory is not writable by this user: a retry after a lost reply may then be told
+    /// the number was used, though it registered).
+    static func forNumber(_ number: String, directory: String, now: Double) -> (pending: PendingRegistration, saved: Bool) {
         if let data = FileManager.default.contents(atPath: path(in: directory)),
            let pending = try? JSONDecoder().decode(PendingRegistration.self, from: data),
            pending.processingNumber == number, now - pending.createdAt < 86_400 {
-            return pending
+            return (pending, true)
         }
         let pending = PendingRegistration(processingNumber: number, idempotencyKey: UUID().uuidString.lowercased(), createdAt: now)
-        if let data = try? JSONEncoder().encode(pending) {
-            FileManager.default.createFile(atPath: path(in: directory), contents: data, attributes: [.posixPermissions: 0o600])
-        }
-        return pending
+        guard let data = try? JSONEncoder().encode(pending) else { return (pending, false) }
+        return (pending, FileManager.default.createFile(atPath: path(in: directory), contents: data, attributes: [.posixPermissions: 0o600]))
     }
 
     static func clear(directory: String) {

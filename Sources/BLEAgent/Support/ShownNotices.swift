@@ -17,10 +17,12 @@ struct ShownNotices {
     }
 
     /// Remembers `date` (keeping only the last 15 days' worth of lines: days older are never listed again).
-    func add(_ date: String) {
+    /// False when the file cannot be written: the notice may then be shown again at the next start.
+    @discardableResult
+    func add(_ date: String) -> Bool {
         let kept = (dates.union([date])).sorted().suffix(15)
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o700])
-        FileManager.default.createFile(atPath: path, contents: Data(kept.map { $0 + "\n" }.joined().utf8), attributes: [.posixPermissions: 0o600])
+        return FileManager.default.createFile(atPath: path, contents: Data(kept.map { $0 + "\n" }.joined().utf8), attributes: [.posixPermissions: 0o600])
     }
 }
