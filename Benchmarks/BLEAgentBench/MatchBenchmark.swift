@@ -140,6 +140,7 @@ enum MatchBenchmark {
         var statistics: SightingIndex.Statistics
         var windows: Int
         var contactDays: Int
+        var judgedDays: Int
         var found: Int
         var wall: Double
         var indexSeconds: Double
@@ -177,7 +178,7 @@ enum MatchBenchmark {
             steal = 100 * Double(after.steal - before.steal) / Double(after.total - before.total)
         }
         return Round(bound: bound, report: report, statistics: index.statistics, windows: windows.count,
-                     contactDays: days.filter(\.isContactDay).count, found: report.matches.count { !$0.hits.isEmpty },
+                     contactDays: days.filter(\.isContactDay).count, judgedDays: days.count, found: report.matches.count { !$0.hits.isEmpty },
                      wall: finished - started, indexSeconds: indexed - started, matchSeconds: matched - indexed,
                      scoreSeconds: finished - matched, cpu: cpu, stealPercent: steal)
     }
@@ -213,7 +214,7 @@ enum MatchBenchmark {
         print("")
         print("matcher benchmark: \(Bench.grouped(keys)) keys in \(parameters.files) signed files, \(Bench.grouped(table.count)) stored RPIs (the median round)")
         print("  index:     \(statistics.days) day partitions, \(Bench.grouped(statistics.indexedEntries)) entries, filters \(statistics.filterBytes / 1024) KiB, built in \(Bench.format(median.indexSeconds * 1000, 1)) ms")
-        print("  matched:   \(median.found) keys (\(met) met), \(median.windows) windows, \(median.contactDays) contact days of \(parameters.files)")
+        print("  matched:   \(median.found) keys (\(met) met), \(median.windows) windows, \(median.contactDays) contact days of \(median.judgedDays)")
         print("  stages (CPU time summed over \(workers) worker threads):")
         let stageTotal = report.timings.stages.reduce(0.0) { $0 + Double($1.nanoseconds) }
         for (name, nanoseconds) in report.timings.stages {
