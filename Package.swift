@@ -52,10 +52,15 @@ let package = Package(
             name: "ContactStore",
             dependencies: [
                 "ExposureNotification",
+                "Durability",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+
+        // Durable files (temporary, fsync, rename, fsync of the folder) and SQLite opened so that a
+        // commit survives a power cut. Shared by the store, the agent and the server.
+        .target(name: "Durability", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
 
         // Typed, path-aware TOML reading shared by the agent's and the server's configuration files.
         .target(name: "TOMLConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
@@ -77,6 +82,7 @@ let package = Package(
                 "ExposureNotification",
                 "AgentTime",
                 "TOMLConfiguration",
+                "Durability",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -107,6 +113,7 @@ let package = Package(
                 "ExposureNotification",
                 "ContactStore",
                 "BlueZ",
+                "Durability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -126,7 +133,7 @@ let package = Package(
         // Test tool: writes to a store and acknowledges each commit, for the SIGKILL crash tests.
         .executableTarget(
             name: "StoreCrashWriter",
-            dependencies: ["ContactStore", "ExposureNotification"],
+            dependencies: ["ContactStore", "ExposureNotification", "Durability"],
             path: "Tools/StoreCrashWriter"
         ),
 
@@ -146,10 +153,12 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        .testTarget(name: "DurabilityTests", dependencies: ["Durability"]),
         .testTarget(
             name: "ContactStoreTests",
             dependencies: [
                 "ContactStore",
+                "Durability",
                 "ExposureNotification",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -164,6 +173,8 @@ let package = Package(
             name: "NotificationServerTests",
             dependencies: [
                 "NotificationServer",
+                "Durability",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 "ExposureNotification",
                 "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -177,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BLEAgentTests",
-            dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "ContactStore", "TOMLConfiguration"]
+            dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "ContactStore", "TOMLConfiguration", "Durability"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,8 @@
 # for the run). Prints how long each stage took.
 #   scripts/test.sh                 everything
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzzer
-#   REALSTACK=0 scripts/test.sh     skip the real-stack (QEMU) tests
+#   REALSTACK=0 scripts/test.sh     skip the real-stack (QEMU) tests and the power cuts
+#   POWERCUT_CUTS=20 scripts/test.sh   more power cuts (default 4)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$top"
@@ -14,7 +15,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 
 stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs
 python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
@@ -55,6 +56,11 @@ tail -n 40 "$log_dir/interop.log"
 if [ "${REALSTACK:-1}" != 0 ]; then
   stage "real stack (QEMU: kernel Bluetooth + bluetoothd 5.66 + virtual radios)"
   timeout 900 scripts/realstack-test.sh "$bin/bleagent"
+  # Needs the VM the real-stack stage prepared (and skips where it skipped: no x86_64, no QEMU).
+  if [ "$(uname -m)" = x86_64 ] && qemu-system-x86_64 -version >/dev/null 2>&1; then
+    stage "power cuts (QEMU, ext4 image: contact store + server SQLite)"
+    timeout 600 bash Harness/powercut/powercut.sh --cuts "${POWERCUT_CUTS:-4}" --bin "$bin" --work "$BUILD_DIR/powercut"
+  fi
 fi
 
 if [ "$FUZZ_SECONDS" -gt 0 ]; then

@@ -28,7 +28,7 @@ extension ContactStore {
                 guard !expired.isEmpty, let master = state.master else { return }
                 var contents = state.keyFile
                 for epoch in expired { contents.keys[epoch] = nil }
-                try self.epochKeyFile(master).save(&contents)
+                try self.saveKeyFile(&contents, master: master, db: db)
                 state.keyFile = contents
                 state.keys = contents.keys
                 result.destroyedKeys = expired.count

@@ -14,7 +14,7 @@ extension ContactStore {
         try await write { db in
             try self.state.withLock { state in
                 let days = Self.keptDays(now: now)
-                try self.ensureKeys(for: Set(days.map(\.epoch)), state: &state)
+                try self.ensureKeys(for: Set(days.map(\.epoch)), state: &state, db: db)
                 let keys = state.keys
                 var byDay = try Self.exposureDays(db, keys: keys, now: now)
                 for window in windows {

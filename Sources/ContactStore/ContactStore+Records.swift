@@ -13,7 +13,7 @@ extension ContactStore {
         guard let epoch = Epoch(unixSeconds: key.rollingStartIntervalNumber.unixSeconds), !epoch.isExpired(at: now) else { return }
         try await write { db in
             try self.state.withLock { state in
-                try self.ensureKeys(for: [epoch], state: &state)
+                try self.ensureKeys(for: [epoch], state: &state, db: db)
                 guard let sealingKey = state.keys[epoch] else { throw StoreError.corrupt("no key for \(epoch)") }
                 var plaintext = key.keyData.bytes
                 withUnsafeBytes(of: key.rollingStartIntervalNumber.rawValue.littleEndian) { plaintext += $0 }
@@ -64,7 +64,7 @@ extension ContactStore {
         try await write { db in
             try self.state.withLock { state in
                 let days = Self.keptDays(now: now)
-                try self.ensureKeys(for: Set(days.map(\.epoch)), state: &state)
+                try self.ensureKeys(for: Set(days.map(\.epoch)), state: &state, db: db)
                 let given = Dictionary(records.map { ($0.day, $0) }, uniquingKeysWith: { $1 })
                 let held = Set(try Int32.fetchAll(db, sql: "SELECT day FROM contact_day"))
                 let encoder = JSONEncoder()

@@ -51,7 +51,7 @@ extension ContactStore {
                     result.stored += 1
                 }
                 // New hour keys reach the disk before any record sealed with them is committed.
-                try self.ensureKeys(for: Set(byEpoch.keys), state: &state)
+                try self.ensureKeys(for: Set(byEpoch.keys), state: &state, db: db)
                 do {
                     try db.inTransaction {
                         for (epoch, batch) in byEpoch {
@@ -95,13 +95,13 @@ extension ContactStore {
     }
 
     /// Creates and saves keys for the epochs that lack one.
-    func ensureKeys(for epochs: Set<Epoch>, state: inout State) throws(StoreError) {
+    func ensureKeys(for epochs: Set<Epoch>, state: inout State, db: Database) throws(StoreError) {
         let missing = epochs.filter { state.keys[$0] == nil }
         guard !missing.isEmpty else { return }
         guard let master = state.master else { throw .wiped }
         var contents = state.keyFile
         for epoch in missing { contents.keys[epoch] = SymmetricKey(size: .bits256) }
-        try epochKeyFile(master).save(&contents)
+        try saveKeyFile(&contents, master: master, db: db)
         state.keyFile = contents
         state.keys = contents.keys
     }

@@ -48,6 +48,7 @@ extension ContactStore {
         }
         let chunks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sighting_chunk") ?? 0
         return StoreStatistics(days: days.values.sorted { $0.day < $1.day }, sizeOnDisk: 0,
-                               oldestRecordAge: oldest.map { now - $0 }, epochsHeld: epochs, chunks: chunks)
+                               oldestRecordAge: oldest.map { now - $0 }, epochsHeld: epochs, chunks: chunks,
+                               durabilityLoss: try recordedLoss(db, now: now))
     }
 }

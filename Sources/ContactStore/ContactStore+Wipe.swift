@@ -43,7 +43,11 @@ extension ContactStore {
         for file in directory.allFiles where unlink(file) != 0 && errno != ENOENT {
             failures.append("\(file): \(String(cString: strerror(errno)))")
         }
-        StoreDirectory.syncDirectory(directory.path)
+        do throws(StoreError) {
+            try StoreDirectory.syncDirectory(directory.path)
+        } catch {
+            failures.append("\(directory.path): \(error)")
+        }
         guard failures.isEmpty else { throw .io("could not remove \(failures.joined(separator: "; "))") }
     }
 

@@ -1,4 +1,5 @@
 import Crypto
+import Durability
 import ExposureNotification
 import Foundation
 import GRDB
@@ -36,6 +37,8 @@ public final class ContactStore: Sendable {
     public let configuration: Configuration
     let pool: DatabasePool
     let state: Mutex<State>
+    /// Acknowledged records found lost when this instance opened the store (see `DurabilityLoss`).
+    public let lossAtOpen: DurabilityLoss?
     private let lockDescriptor: Int32
 
     /// Mutable state; touched on GRDB's writer queue (reads copy out what they need under the lock).
@@ -60,11 +63,13 @@ public final class ContactStore: Sendable {
             let keyFile = EpochKeyFile(directory: directory, sealingKey: master.derived("epoch-keys-v1"))
             var contents = try keyFile.load() ?? EpochKeyFile.Contents(sequence: 0, keys: [:])
             if contents.sequence == 0 { try keyFile.save(&contents) }
-            StoreDirectory.syncDirectory(directory.path)
-            let pool = try openDatabase(directory)
+            try StoreDirectory.syncDirectory(directory.path)
+            let pool = try openDatabase(directory, keyFileSequence: contents.sequence)
+            let loss = try checkMark(pool, directory: directory, keyFileSequence: contents.sequence, now: now)
             let store = ContactStore(directory: directory, configuration: configuration, pool: pool, lock: lock,
                                      state: State(keys: contents.keys, keyFile: contents, master: master,
-                                                  stateKey: master.derived("state-v1")))
+                                                  stateKey: master.derived("state-v1")),
+                                     lossAtOpen: loss)
             _ = try await store.expire(now: now)
             return store
         } catch {
@@ -73,7 +78,9 @@ public final class ContactStore: Sendable {
         }
     }
 
-    private init(directory: StoreDirectory, configuration: Configuration, pool: DatabasePool, lock: Int32, state: consuming State) {
+    private init(directory: StoreDirectory, configuration: Configuration, pool: DatabasePool, lock: Int32, state: consuming State,
+                 lossAtOpen: DurabilityLoss?) {
+        self.lossAtOpen = lossAtOpen
         self.directory = directory
         self.configuration = configuration
         self.pool = pool
@@ -86,12 +93,20 @@ public final class ContactStore: Sendable {
         Glibc.close(lockDescriptor)
     }
 
-    static func openDatabase(_ directory: StoreDirectory, readOnly: Bool = false) throws(StoreError) -> DatabasePool {
+    /// Opens the database, its writer committing with `synchronous = FULL` (checked), and brings the
+    /// schema up to date. `keyFileSequence` seeds the durability mark of a database made before it.
+    static func openDatabase(_ directory: StoreDirectory, readOnly: Bool = false,
+                             keyFileSequence: UInt64 = 0) throws(StoreError) -> DatabasePool {
         var configuration = GRDB.Configuration.storeDatabase
         configuration.readonly = readOnly
         do {
-            let pool = try DatabasePool(path: directory.database, configuration: configuration)
-            if !readOnly { try StoreSchema.migrator.migrate(pool) }
+            let pool = try DurableDatabase.openPool(path: directory.database, configuration: configuration)
+            if !readOnly {
+                let existing = try pool.read { db in try db.tableExists("sighting_chunk") }
+                try StoreSchema.migrator(keyFileMark: existing ? Int64(clamping: keyFileSequence) : 0).migrate(pool)
+                // The database file's own entry in the folder (SQLite syncs the folder for its WAL only).
+                try StoreDirectory.syncDirectory(directory.path)
+            }
             return pool
         } catch {
             throw mapError(error, directory: directory)
@@ -151,13 +166,12 @@ public final class ContactStore: Sendable {
 }
 
 extension GRDB.Configuration {
-    /// WAL with `synchronous = FULL` (an acknowledged commit survives power loss; GRDB's WAL default,
-    /// NORMAL, does not) and `secure_delete` (freed pages are zeroed).
+    /// `secure_delete` (freed pages are zeroed). WAL and `synchronous = FULL` come from
+    /// `DurableDatabase.openPool`: set here, GRDB's WAL set-up would turn synchronous back to NORMAL.
     static var storeDatabase: GRDB.Configuration {
         var configuration = GRDB.Configuration()
         configuration.label = "bleagent.contacts"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         return configuration

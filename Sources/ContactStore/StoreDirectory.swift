@@ -1,3 +1,4 @@
+import Durability
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,9 @@ public struct StoreDirectory: Sendable {
     /// Every file the store may have written (the lock file last: wiping removes it after the rest).
     var allFiles: [String] {
         let keyFiles = [epochKeySlot(0), epochKeySlot(1), keyFile, keySourceMarker]
-        return [database, database + "-wal", database + "-shm"] + keyFiles + keyFiles.map { $0 + ".new" } + [lockFile]
+        // Temporaries of a write cut short: `.new` (earlier versions), `.NAME.*.tmp` (DurableFile).
+        let leftovers = keyFiles.map { $0 + ".new" } + keyFiles.flatMap(DurableFile.leftoverTemporaries(of:))
+        return [database, database + "-wal", database + "-shm"] + keyFiles + leftovers + [lockFile]
     }
 
     /// Bytes the store's files take on disk.
@@ -81,15 +84,15 @@ public struct StoreDirectory: Sendable {
         guard fsync(descriptor) == 0 else { throw errnoError("sync \(file)") }
     }
 
-    /// Creates `file` whole or not at all: written to a temporary name, made durable, renamed over,
-    /// and the directory synced. A power cut leaves either no file or the complete one (a half-written
-    /// first key file would make the store unopenable).
+    /// Creates `file` whole or not at all (temporary file, fsync, rename, fsync of the folder): a
+    /// power cut leaves either no file or the complete one (a half-written first key file would make
+    /// the store unopenable).
     static func createAtomically(_ file: String, with bytes: [UInt8]) throws(StoreError) {
-        let temporary = file + ".new"
-        unlink(temporary)
-        try overwrite(temporary, with: bytes, create: true)
-        guard rename(temporary, file) == 0 else { throw errnoError("rename \(temporary)") }
-        syncDirectory((file as NSString).deletingLastPathComponent)
+        do {
+            try DurableFile.write(bytes, to: file, mode: 0o600)
+        } catch {
+            throw StoreError(error)
+        }
     }
 
     /// Writes `file` in place if it exists, else creates it atomically.
@@ -102,11 +105,12 @@ public struct StoreDirectory: Sendable {
     }
 
     /// Makes a directory entry change (create, rename, unlink) durable.
-    static func syncDirectory(_ path: String) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
+    static func syncDirectory(_ path: String) throws(StoreError) {
+        do {
+            try DurableFile.syncFolder(path)
+        } catch {
+            throw StoreError(error)
+        }
     }
 
     static func read(_ file: String) throws(StoreError) -> [UInt8]? {

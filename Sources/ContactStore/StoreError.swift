@@ -1,3 +1,5 @@
+import Durability
+
 /// Why the contact store refused an operation. Messages say what to do; none carries key material,
 /// RPIs or anything else recorded.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -27,6 +29,20 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .directory(let detail): "the state directory cannot be used: \(detail)"
         case .wiped: "the contact store was wiped"
         case .io(let detail): "contact store I/O failed: \(detail)"
+        }
+    }
+}
+
+
+extension StoreError {
+    /// A durable file write that failed, said as the store's error of the same kind.
+    init(_ error: DurableFileError) {
+        if error.isDiskFull {
+            self = .diskFull(directory: error.path)
+        } else if error.isPermissionDenied {
+            self = .directory(error.description)
+        } else {
+            self = .io(error.description)
         }
     }
 }

@@ -18,6 +18,8 @@ public struct StoreStatistics: Hashable, Sendable {
     public var epochsHeld: Int
     public var chunks: Int
     public var rpiCapPerDay: Int?
+    /// Acknowledged records found lost at an open in the last 14 days (the mark is in the clear).
+    public var durabilityLoss: ContactStore.DurabilityLoss?
 
     public var totalSightings: Int { days.reduce(0) { $0 + $1.sightings } }
     public var totalDropped: Int { days.reduce(0) { $0 + $1.dropped } }

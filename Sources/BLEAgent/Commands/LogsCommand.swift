@@ -59,9 +59,7 @@ struct LogsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let document = try LogsCommand.document(await LogsCommand.collect())
                 if let out {
-                    guard FileManager.default.createFile(atPath: out, contents: document, attributes: [.posixPermissions: 0o600]) else {
-                        throw CLIError(.failure, "cannot write \(out)")
-                    }
+                    try InputFiles.write(document, to: out, mode: 0o600)
                 }
                 FileHandle.standardOutput.write(document)
             }

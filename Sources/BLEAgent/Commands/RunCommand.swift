@@ -88,6 +88,10 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("bleagent: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        if let loss = store.lossAtOpen {
+            logger.critical("contact store: \(loss)")
+            FileHandle.standardError.write(Data("bleagent: contact store: \(loss)\n".utf8))
+        }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let daemon = AgentDaemon(configuration: configuration, store: store, bus: bus, httpClient: http, logger: logger)
         await daemon.setSignalEmitter { day in

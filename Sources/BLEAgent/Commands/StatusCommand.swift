@@ -43,6 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
                     var fields = ["daemon": "not running", "sightings": "\(statistics?.totalSightings ?? 0)",
                                   "dropped": "\(statistics?.totalDropped ?? 0)"]
                     fields["store_error"] = problem
+                    fields["store_loss"] = statistics?.durabilityLoss?.description
                     try Output.json(fields)
                 } else {
                     Output.line("Daemon:     not running (systemctl start bleagent)")
@@ -52,6 +53,7 @@ struct StatusCommand: AsyncParsableCommand {
                         Output.line("Store:      \(statistics?.totalSightings ?? 0) sightings over \(statistics?.days.count ?? 0) days in \(directory.path)"
                                     + " (\(statistics?.totalDropped ?? 0) dropped at the daily cap)")
                     }
+                    if let loss = statistics?.durabilityLoss { Output.line("Store loss: \(loss)") }
                 }
                 throw ExitCode(1)
             }
@@ -89,5 +91,6 @@ struct StatusCommand: AsyncParsableCommand {
         if let error = status.downloads.lastError { Output.line("Download error: \(error)") }
         Output.line("Contact days:   \(status.contactDays) in the last 14 days (bleagent exposures)")
         if let error = status.storeError { Output.line("Store error:    \(error)") }
+        if let loss = status.storeLoss { Output.line("Store loss:     \(loss)") }
     }
 }

@@ -391,7 +391,8 @@ actor AgentDaemon {
                             radio: radioSection, sightingsToday: today?.sightings ?? 0, droppedToday: today?.dropped ?? 0,
                             downloads: .init(lastAt: lastDownload, nextAt: nextDownload, lastError: lastDownloadError,
                                              filesProcessed: (try? await store.processedFiles().count) ?? 0, sources: configuration.sources.count),
-                            contactDays: contactDays, storeError: lastStoreError)
+                            contactDays: contactDays, storeError: lastStoreError,
+                            storeLoss: statistics?.durabilityLoss?.description)
     }
 
     func exposures() async throws(StoreError) -> [ExposureEntry] {

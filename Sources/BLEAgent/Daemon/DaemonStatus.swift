@@ -63,9 +63,12 @@ struct DaemonStatus: Codable, Sendable {
     var downloads: Downloads
     var contactDays: Int
     var storeError: String?
+    /// Records the store had acknowledged and lost (found at an open in the last 14 days).
+    var storeLoss: String?
 
     enum CodingKeys: String, CodingKey {
         case version, now, consent, radio, downloads
+        case storeLoss = "store_loss"
         case sightingsToday = "sightings_today"
         case droppedToday = "dropped_today"
         case contactDays = "contact_days"

@@ -1,3 +1,4 @@
+import Durability
 import ExposureNotification
 import Foundation
 
@@ -27,12 +28,12 @@ enum InputFiles {
         return .bare(exportBin: bytes, signature: signature)
     }
 
-    /// Writes atomically (temporary file + rename), so a reader never sees half a file.
-    static func write(_ data: Data, to path: String) throws {
+    /// Writes whole and durably (temporary file, fsync, rename), so a reader never sees half a file.
+    static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try DurableFile.write(data, to: path, mode: mode, folderMode: 0o755)
         } catch {
-            throw CLIError(.failure, "cannot write \(path): \(reason(error))")
+            throw CLIError(.failure, error.description)
         }
     }
 

@@ -1,3 +1,4 @@
+import Durability
 import Foundation
 
 /// A registration sent but not yet answered, kept in the state directory (mode 0600) so that a
@@ -22,10 +23,16 @@ struct PendingRegistration: Codable, Equatable {
         }
         let pending = PendingRegistration(processingNumber: number, idempotencyKey: UUID().uuidString.lowercased(), createdAt: now)
         guard let data = try? JSONEncoder().encode(pending) else { return (pending, false) }
-        return (pending, FileManager.default.createFile(atPath: path(in: directory), contents: data, attributes: [.posixPermissions: 0o600]))
+        // Durably: a power cut after the request went out must not lose the key the retry needs.
+        do {
+            try DurableFile.write(data, to: path(in: directory), mode: 0o600)
+            return (pending, true)
+        } catch {
+            return (pending, false)
+        }
     }
 
     static func clear(directory: String) {
-        try? FileManager.default.removeItem(atPath: path(in: directory))
+        try? DurableFile.remove(path(in: directory))
     }
 }

@@ -1,3 +1,4 @@
+import Durability
 import Foundation
 
 /// The contact days this user's desktop companion has shown, so that a notice the daemon sent while
@@ -21,8 +22,11 @@ struct ShownNotices {
     @discardableResult
     func add(_ date: String) -> Bool {
         let kept = (dates.union([date])).sorted().suffix(15)
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
-        return FileManager.default.createFile(atPath: path, contents: Data(kept.map { $0 + "\n" }.joined().utf8), attributes: [.posixPermissions: 0o600])
+        do {
+            try DurableFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: path, mode: 0o600)
+            return true
+        } catch {
+            return false
+        }
     }
 }

@@ -7,7 +7,9 @@ import GRDB
 /// RPIs, AEMs, RSSI, times, own keys, contact days, consent and registration — is sealed. Judged
 /// days and exposure windows have a padded row for every day kept, so their rows say nothing.
 enum StoreSchema {
-    static var migrator: DatabaseMigrator {
+    /// `keyFileMark`: the hour-key file's sequence, the durability mark an existing database starts
+    /// from when it gains the mark (0 for a new database; see `ContactStore+DurabilityMark`).
+    static func migrator(keyFileMark: Int64) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -61,6 +63,18 @@ enum StoreSchema {
                     epoch INTEGER NOT NULL,
                     sealed BLOB NOT NULL);
                 """)
+        }
+        // The durability mark, and the loss found at an open (kept 14 days for `status` and `store check`).
+        migrator.registerMigration("v4-durability-mark") { db in
+            try db.execute(sql: """
+                CREATE TABLE store_mark (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    key_file_sequence INTEGER NOT NULL,
+                    regressed_at INTEGER,
+                    regressed_key_file_sequence INTEGER,
+                    regressed_database_mark INTEGER);
+                """)
+            try db.execute(sql: "INSERT INTO store_mark (id, key_file_sequence) VALUES (1, ?)", arguments: [keyFileMark])
         }
         return migrator
     }

@@ -1,5 +1,6 @@
 import Crypto
 import ExposureNotification
+import Durability
 import Foundation
 
 /// The server's three secrets, made on first start in the data directory (mode 0600):
@@ -15,16 +16,15 @@ public struct ServerSecrets: Sendable {
     public static func loadOrCreate(_ configuration: ServerConfiguration) throws(ServerError) -> ServerSecrets {
         var created: [String] = []
         do {
-            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try DurableFile.createFolders(configuration.dataDirectory, mode: 0o700)
         } catch {
-            throw .configuration("cannot create the data directory \(configuration.dataDirectory): \(error.localizedDescription)")
+            throw .configuration("cannot create the data directory: \(error)")
         }
         func readOrMake(_ path: String, make: () -> Data) throws(ServerError) -> Data {
             if let data = FileManager.default.contents(atPath: path) { return data }
             if FileManager.default.fileExists(atPath: path) { throw .configuration("\(path) exists but cannot be read (permissions?)") }
             let data = make()
-            try DurableFile.write(data, to: path, mode: 0o600)
+            try ServerError.durably { () throws(DurableFileError) in try DurableFile.write(data, to: path, mode: 0o600) }
             created.append(path)
             return data
         }
@@ -39,7 +39,7 @@ public struct ServerSecrets: Sendable {
         }
         let publicPEM = Data(signer.privateKey.publicKey.pemRepresentation.utf8)
         if FileManager.default.contents(atPath: configuration.publicKeyFile) != publicPEM {
-            try DurableFile.write(publicPEM, to: configuration.publicKeyFile, mode: 0o644)
+            try ServerError.durably { () throws(DurableFileError) in try DurableFile.write(publicPEM, to: configuration.publicKeyFile, mode: 0o644) }
         }
         let token = try readOrMake(configuration.adminTokenFile) {
             Data((RegistrationService.randomHex(bytes: 24) + "\n").utf8)

@@ -1,9 +1,11 @@
+import Durability
 import ExposureNotification
 import Foundation
 import GRDB
 
-/// The embedded default: one SQLite file (WAL, `synchronous = FULL`: an acknowledged registration
-/// survives a power cut; `secure_delete`: deleted keys and numbers leave no bytes behind).
+/// The embedded default: one SQLite file (WAL, `synchronous = FULL` on the writer, set and checked by
+/// `DurableDatabase`: an acknowledged registration survives a power cut; `secure_delete`: deleted keys
+/// and numbers leave no bytes behind).
 public final class SQLiteServerDatabase: ServerDatabase {
     let pool: DatabasePool
     let path: String
@@ -14,11 +16,10 @@ public final class SQLiteServerDatabase: ServerDatabase {
         configuration.label = "bleagent-server"
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DurableDatabase.openPool(path: path, configuration: configuration)
         } catch {
             throw .database("cannot open \(path): \(Self.describe(error))")
         }

@@ -1,3 +1,4 @@
+import Durability
 import ExposureNotification
 import Foundation
 
@@ -91,15 +92,13 @@ public struct ExportWorker: Sendable {
         return report
     }
 
-    /// A run killed while writing leaves `.NAME.PID.tmp` files (keys included): the next run removes
-    /// those of other processes older than ten minutes (a younger one may be another pass's, still
-    /// being written).
+    /// A run killed while writing leaves `.NAME.PID.RANDOM.tmp` files (keys included): the next run
+    /// removes those older than ten minutes (a younger one may be another pass's, still being written).
     private func removeAbandonedTemporaryFiles() {
-        let own = ".\(getpid()).tmp"
         for region in settings.regions {
             let folder = regionDirectory(region)
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            where name.hasPrefix(".") && name.hasSuffix(".tmp") && !name.hasSuffix(own) {
+            where name.hasPrefix(".") && name.hasSuffix(".tmp") {
                 let path = "\(folder)/\(name)"
                 let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
                 if let modified, Date().timeIntervalSince(modified) > 600 { try? FileManager.default.removeItem(atPath: path) }
@@ -138,7 +137,7 @@ public struct ExportWorker: Sendable {
         } catch {
             throw .signing("export \(record.id) (\(record.region), \(record.day)): \(error)")
         }
-        try DurableFile.write(archive, to: path(of: record))
+        try ServerError.durably { () throws(DurableFileError) in try DurableFile.write(archive, to: path(of: record), mode: 0o644, folderMode: 0o755) }
         try await database.finishExport(id: record.id)
         return (real.count, padding)
     }
@@ -157,8 +156,12 @@ public struct ExportWorker: Sendable {
         } catch {
             throw .storage("list.json: \(error)")
         }
-        try DurableFile.write(json, to: "\(regionDirectory(region))/list.json")
+        try ServerError.durably { () throws(DurableFileError) in
+            try DurableFile.write(json, to: "\(regionDirectory(region))/list.json", mode: 0o644, folderMode: 0o755)
+        }
         let index = exports.map { "\(region)/\($0.fileName)\n" }.joined()
-        try DurableFile.write(Data(index.utf8), to: "\(regionDirectory(region))/index.txt")
+        try ServerError.durably { () throws(DurableFileError) in
+            try DurableFile.write(Data(index.utf8), to: "\(regionDirectory(region))/index.txt", mode: 0o644, folderMode: 0o755)
+        }
     }
 }

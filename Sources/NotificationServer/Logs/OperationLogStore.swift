@@ -1,3 +1,4 @@
+import Durability
 import Foundation
 
 /// Operation logs users choose to send (`bleagent logs send`): each zip is kept under a random log
