@@ -12,11 +12,12 @@ import Glibc
 /// (each new folder's parent is fsynced), so a file is never lost with a folder entry the disk
 /// never saw.
 public enum DurableFile {
-    /// Writes `bytes` to `path` whole (see the type's comment), creating missing folders (0700).
+    /// Writes `bytes` to `path` whole (see the type's comment). Missing folders are created with
+    /// `folderMode` if `createFolders`, else the write fails (a mistyped state folder is not made).
     public static func write(_ bytes: some DataProtocol, to path: String, mode: mode_t = 0o600,
-                             folderMode: mode_t = 0o700) throws(DurableFileError) {
+                             createFolders create: Bool = true, folderMode: mode_t = 0o700) throws(DurableFileError) {
         let folder = parentFolder(of: path)
-        try createFolders(folder, mode: folderMode)
+        if create { try createFolders(folder, mode: folderMode) }
         // Per process and per call: two writers of the same file never share a temporary.
         let temporary = "\(folder)/.\(lastComponent(of: path)).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)

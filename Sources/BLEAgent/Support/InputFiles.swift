@@ -31,7 +31,7 @@ enum InputFiles {
     /// Writes whole and durably (temporary file, fsync, rename), so a reader never sees half a file.
     static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
         do {
-            try DurableFile.write(data, to: path, mode: mode, folderMode: 0o755)
+            try DurableFile.write(data, to: path, mode: mode, createFolders: false)
         } catch {
             throw CLIError(.failure, error.description)
         }

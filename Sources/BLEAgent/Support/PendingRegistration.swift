@@ -25,7 +25,7 @@ struct PendingRegistration: Codable, Equatable {
         guard let data = try? JSONEncoder().encode(pending) else { return (pending, false) }
         // Durably: a power cut after the request went out must not lose the key the retry needs.
         do {
-            try DurableFile.write(data, to: path(in: directory), mode: 0o600)
+            try DurableFile.write(data, to: path(in: directory), mode: 0o600, createFolders: false)
             return (pending, true)
         } catch {
             return (pending, false)
