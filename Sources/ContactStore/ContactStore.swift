@@ -39,7 +39,8 @@ public final class ContactStore: Sendable {
     let state: Mutex<State>
     /// Acknowledged records found lost when this instance opened the store (see `DurabilityLoss`).
     public let lossAtOpen: DurabilityLoss?
-    private let lockDescriptor: Int32
+    /// The lock file's descriptor (the lock is held while it is open); -1 once closed.
+    private let lockDescriptor: Mutex<Int32>
 
     /// Mutable state; touched on GRDB's writer queue (reads copy out what they need under the lock).
     struct State: ~Copyable {
@@ -84,13 +85,22 @@ public final class ContactStore: Sendable {
         self.directory = directory
         self.configuration = configuration
         self.pool = pool
-        self.lockDescriptor = lock
+        self.lockDescriptor = Mutex(lock)
         self.state = Mutex(state)
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Closes the database and releases the store's lock, so another process (or a new instance)
+    /// can open it at once — without waiting for this instance's last reference to go, which a
+    /// closure finishing on GRDB's queue may hold a moment longer. The instance is unusable after.
+    public func close() {
         try? pool.close()
-        Glibc.close(lockDescriptor)
+        let descriptor = lockDescriptor.withLock { descriptor in
+            defer { descriptor = -1 }
+            return descriptor
+        }
+        if descriptor >= 0 { Glibc.close(descriptor) }
     }
 
     /// Opens the database, its writer committing with `synchronous = FULL` (checked), and brings the

@@ -92,6 +92,7 @@ struct ContactStoreTests {
         let temp = TemporaryDirectory()
         do {
             let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
+            defer { store.close() }
             _ = try await store.record(Sample.sightings(0..<100, time: Sample.noon), now: Sample.noon)
             try await store.saveConsent(ConsentRecord(accepted: true, decidedAt: Sample.noon, termsVersion: "1"))
             try await store.recordProcessed([try #require(FileDigest(hex: String(repeating: "ab", count: 32)))], now: Sample.noon)
@@ -143,6 +144,7 @@ struct ContactStoreTests {
         #expect(source == .credential(path: credential))
         do {
             let store = try await ContactStore.open(temp.store, configuration: .init(keySource: source), now: Sample.noon)
+            defer { store.close() }
             _ = try await store.record(Sample.sightings(0..<5, time: Sample.noon), now: Sample.noon)
         }
         #expect(!FileManager.default.fileExists(atPath: temp.store.keyFile))
@@ -171,6 +173,7 @@ struct ContactStoreTests {
         let temp = TemporaryDirectory()
         do {
             let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
+            defer { store.close() }
             _ = try await store.record(Sample.sightings(0..<5, time: Sample.noon), now: Sample.noon)
         }
         try Data(repeating: 0xFF, count: 100).write(to: URL(fileURLWithPath: temp.store.epochKeySlot(0)))

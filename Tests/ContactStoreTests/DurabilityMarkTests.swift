@@ -33,6 +33,7 @@ struct DurabilityMarkTests {
         var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
         #expect(store?.lossAtOpen == nil)
         try await recordHours(0..<5, in: store)
+        store?.close()
         store = nil
         let reopened = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon + 5 * 3600)
         #expect(reopened.lossAtOpen == nil)
@@ -44,6 +45,7 @@ struct DurabilityMarkTests {
         let temp = TemporaryDirectory()
         var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
         try await recordHours(0..<3, in: store)
+        store?.close()
         store = nil
         // What the reported power cut left: the key files, and no database (or one without its commits).
         for suffix in ["", "-wal", "-shm"] { unlink(temp.store.database + suffix) }
@@ -61,6 +63,7 @@ struct DurabilityMarkTests {
         let temp = TemporaryDirectory()
         var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
         _ = try await store?.record(Sample.sightings(0..<10, time: Sample.noon), now: Sample.noon)
+        store?.close()
         store = nil
         // A copy of the database as it was after the first hour (like a restored backup).
         let copy = TemporaryDirectory("copy")
@@ -69,6 +72,7 @@ struct DurabilityMarkTests {
         }
         store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon + 3600)
         try await recordHours(1..<4, in: store)
+        store?.close()
         store = nil
         for suffix in ["", "-wal", "-shm"] { unlink(temp.store.database + suffix) }
         for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: copy.path + "/db" + suffix) {
@@ -78,12 +82,14 @@ struct DurabilityMarkTests {
         store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: found)
         let loss = try #require(store?.lossAtOpen)
         #expect(loss.databaseMark > 0 && loss.databaseMark < loss.keyFileSequence && loss.detectedAt == found, "\(loss)")
+        store?.close()
         store = nil
         // Reported again by later opens (not found again: recorded), and without the key.
         let later = found + 13 * 86_400
         store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: later)
         #expect(store?.lossAtOpen == nil)
         #expect(try await store?.durabilityLoss(now: later) == loss)
+        store?.close()
         store = nil
         #expect(try ContactStore.statistics(of: temp.store, now: later).durabilityLoss == loss)
         // After 14 days what was lost would have been forgotten anyway.
@@ -94,6 +100,7 @@ struct DurabilityMarkTests {
         let temp = TemporaryDirectory()
         var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
         try await recordHours(0..<3, in: store)
+        store?.close()
         store = nil
         // As an earlier version left it: no mark table, its migration not applied.
         let queue = try DatabaseQueue(path: temp.store.database)

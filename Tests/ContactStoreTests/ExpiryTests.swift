@@ -89,6 +89,7 @@ struct ExpiryTests {
         let temp = TemporaryDirectory()
         do {
             let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
+            defer { store.close() }
             _ = try await store.record(Sample.sightings(0..<10, time: Sample.noon), now: Sample.noon)
         }
         // Down for 30 days.
@@ -122,6 +123,7 @@ struct ExpiryTests {
         let temp = TemporaryDirectory()
         do {
             let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
+            defer { store.close() }
             _ = try await store.record(Sample.sightings(0..<100, time: Sample.noon), now: Sample.noon)
         }
         // Without the key the data is unreadable; wiping still works.

@@ -31,6 +31,7 @@ struct FloodTests {
         let temp = TemporaryDirectory()
         do {
             let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(cap: 300), now: Sample.noon)
+            defer { store.close() }
             #expect(try await store.record(Sample.sightings(0..<200, time: Sample.noon), now: Sample.noon).stored == 200)
         }
         let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(cap: 300), now: Sample.noon)
