@@ -62,6 +62,10 @@ let package = Package(
         // commit survives a power cut. Shared by the store, the agent and the server.
         .target(name: "Durability", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
 
+        // What the agent and the server share with the host: child processes (signal mask cleared),
+        // operator hook commands with a time limit, datagrams to journald and systemd.
+        .target(name: "HostSupport"),
+
         // Typed, path-aware TOML reading shared by the agent's and the server's configuration files.
         .target(name: "TOMLConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
 
@@ -83,6 +87,7 @@ let package = Package(
                 "AgentTime",
                 "TOMLConfiguration",
                 "Durability",
+                "HostSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -113,7 +118,9 @@ let package = Package(
                 "ExposureNotification",
                 "ContactStore",
                 "BlueZ",
+                "AgentTime",
                 "Durability",
+                "HostSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -148,12 +155,16 @@ let package = Package(
             name: "ExposureNotificationTests",
             dependencies: [
                 "ExposureNotification",
+                "TestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // What several test targets share (deterministic randomness, …).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DurabilityTests", dependencies: ["Durability"]),
+        .testTarget(name: "HostSupportTests", dependencies: ["HostSupport"]),
         .testTarget(
             name: "ContactStoreTests",
             dependencies: [
@@ -166,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BlueZTests",
-            dependencies: ["BlueZ", "ExposureNotification"],
+            dependencies: ["BlueZ", "ExposureNotification", "AgentTime"],
             exclude: ["Support/peer.py"]
         ),
         .testTarget(
@@ -188,7 +199,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BLEAgentTests",
-            dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "ContactStore", "TOMLConfiguration", "Durability"]
+            dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "AgentTime", "ContactStore", "TOMLConfiguration", "Durability",
+                           "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

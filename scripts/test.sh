@@ -59,7 +59,9 @@ if [ "${REALSTACK:-1}" != 0 ]; then
   # Needs the VM the real-stack stage prepared (and skips where it skipped: no x86_64, no QEMU).
   if [ "$(uname -m)" = x86_64 ] && qemu-system-x86_64 -version >/dev/null 2>&1; then
     stage "power cuts (QEMU, ext4 image: contact store + server SQLite)"
-    timeout 600 bash Harness/powercut/powercut.sh --cuts "${POWERCUT_CUTS:-4}" --bin "$bin" --work "$BUILD_DIR/powercut"
+    cuts=${POWERCUT_CUTS:-4}
+    # A boot takes 30–60 s here (cuts + the control + the last check); the bound leaves room for a slow host.
+    timeout $(( 150 * (cuts + 2) )) bash Harness/powercut/powercut.sh --cuts "$cuts" --bin "$bin" --work "$BUILD_DIR/powercut"
   fi
 fi
 

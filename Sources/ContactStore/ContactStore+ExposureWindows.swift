@@ -9,8 +9,10 @@ extension ContactStore {
 
     /// Stores matched exposure windows: one sealed, padded row per day, under the day's first hour.
     /// A window for a key and day already stored replaces it (a file matched again after a crash
-    /// adds nothing twice). Every day kept gets a row, empty or not.
-    public func saveExposureWindows(_ windows: [ExposureWindow], now: Int64) async throws(StoreError) {
+    /// adds nothing twice). Every day kept gets a row, empty or not. Returns every window held
+    /// afterwards, oldest day first (what `exposureWindows(now:)` would read back).
+    @discardableResult
+    public func saveExposureWindows(_ windows: [ExposureWindow], now: Int64) async throws(StoreError) -> [ExposureWindow] {
         try await write { db in
             try self.state.withLock { state in
                 let days = Self.keptDays(now: now)
@@ -35,6 +37,7 @@ extension ContactStore {
                     }
                     return .commit
                 }
+                return days.flatMap { byDay[$0.day] ?? [] }
             }
         }
     }

@@ -1,3 +1,4 @@
+import AgentTime
 @testable import BLEAgent
 import TOMLConfiguration
 import BlueZ

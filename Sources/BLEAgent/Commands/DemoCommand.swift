@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostSupport
 
 /// `bleagent demo`: the whole story on virtual radios, for a machine without Bluetooth (or anyone
 /// curious). Boots the real-stack harness (the real kernel Bluetooth stack and stock bluetoothd in

@@ -24,9 +24,7 @@ struct ExposuresCommand: AsyncParsableCommand {
                 do throws(StoreError) {
                     let now = Int64(Date().timeIntervalSince1970)
                     let store = try await ContactStore.open(state.directory, now: now)
-                    entries = try await store.contactDays(now: now).filter(\.isContactDay).map {
-                        ExposureEntry(date: $0.day.iso8601, contacts: $0.windows, minutes: $0.seconds / 60, notified: $0.notifiedAt != nil)
-                    }
+                    entries = try await store.contactDays(now: now).filter(\.isContactDay).map(ExposureEntry.init)
                 } catch {
                     throw error.cliError
                 }

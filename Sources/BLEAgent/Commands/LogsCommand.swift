@@ -105,7 +105,7 @@ struct LogsCommand: AsyncParsableCommand {
                     case .refused(_, _, let message): throw CLIError(.refused, "the server refused the log: \(message)")
                     }
                 }
-                guard let id = answer.body["log_id"] as? String else {
+                guard let id = answer.body.logId else {
                     throw CLIError(.failure, "the server did not answer with a log ID: treat the log as not received")
                 }
                 if output.json { try Output.json(["log_id": id]); return }

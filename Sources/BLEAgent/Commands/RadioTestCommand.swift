@@ -1,3 +1,4 @@
+import AgentTime
 import ArgumentParser
 import BlueZ
 import ExposureNotification
@@ -69,6 +70,8 @@ struct RadioTestCommand: AsyncParsableCommand {
         var passiveScanning: Bool
         var reports: Int
         var droppedReports: Int
+        /// Times the radio loop was woken by its deadline timer (it sleeps otherwise).
+        var timerWakeUps: Int
         var lastError: String?
         var events: [String]
 
@@ -81,6 +84,7 @@ struct RadioTestCommand: AsyncParsableCommand {
             case advertisingInterval = "advertising_interval"
             case extendedAdvertising = "extended_advertising"
             case passiveScanning = "passive_scanning"
+            case timerWakeUps = "timer_wake_ups"
             case reports
             case droppedReports = "dropped_reports"
             case lastError = "last_error"
@@ -109,12 +113,7 @@ struct RadioTestCommand: AsyncParsableCommand {
             let keyData = tek.flatMap(Block16.init(hex:)) ?? TemporaryExposureKey.generate(for: ENIntervalNumber(rawValue: 0)).keyData
             let deriver = Mutex(IdentifierDeriver())
             let identifiers: RadioAgent.IdentifierSource = { interval, power in
-                deriver.withLock { deriver in
-                    let keys = deriver.keys(for: keyData)
-                    let rpi = deriver.identifier(rpik: keys.rpik, at: interval)
-                    let aem = deriver.associatedEncryptedMetadata(.version1_0(txPower: max(-50, min(20, power))), aemk: keys.aemk, rpi: rpi)
-                    return AdvertisementPayload(rpi: rpi, aem: aem)
-                }
+                deriver.withLock { $0.advertisement(tek: keyData, at: interval, txPower: power) }
             }
             let connection: DBusConnection
             do throws(DBusError) {
@@ -158,7 +157,7 @@ struct RadioTestCommand: AsyncParsableCommand {
                                 txPower: status.txPower, txPowerSource: status.txPowerSource.rawValue,
                                 advertisingInterval: status.advertisingInterval, extendedAdvertising: status.extendedAdvertising,
                                 passiveScanning: status.passiveScanning, reports: status.reports, droppedReports: status.droppedReports,
-                                lastError: status.lastError, events: events)
+                                timerWakeUps: status.timerWakeUps, lastError: status.lastError, events: events)
             if output.json {
                 try Output.json(report)
             } else {
@@ -169,6 +168,7 @@ struct RadioTestCommand: AsyncParsableCommand {
                 Output.line("TX power:     \(report.txPower) dBm (from \(report.txPowerSource))")
                 Output.line("Interval:     \(report.advertisingInterval)")
                 Output.line("Scanning:     \(report.passiveScanning ? "passive (advertisement monitor)" : "active (discovery)"), \(report.reports) reports")
+                Output.line("Wake-ups:     \(report.timerWakeUps) by the radio loop's timer (\(String(format: "%.1f", Double(report.timerWakeUps) * 60 / duration)) a minute)")
                 if let error = report.lastError { Output.line("Last error:   \(error)") }
             }
             if status.adapter == nil { throw CLIError(.failure, status.lastError ?? "no Bluetooth adapter") }

@@ -107,12 +107,12 @@ struct RegisterCommand: AsyncParsableCommand {
                 }
             }
             PendingRegistration.clear(directory: state.directory.path)
-            guard answer.body["status"] as? String == "registered" else {
+            guard answer.body.status == "registered" else {
                 throw CLIError(.failure, "the server answered HTTP \(answer.status) without confirming the registration: treat it as not registered")
             }
-            let accepted = answer.body["keys_accepted"] as? Int
+            let accepted = answer.body.keysAccepted
             if output.json {
-                try Output.json(RegisterResult(status: "registered", keysSent: keys.count, keysAccepted: accepted, keysDropped: answer.body["keys_dropped"] as? Int))
+                try Output.json(RegisterResult(status: "registered", keysSent: keys.count, keysAccepted: accepted, keysDropped: answer.body.keysDropped))
                 return
             }
             if let accepted {

@@ -93,11 +93,12 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("bleagent: contact store: \(loss)\n".utf8))
         }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let daemon = AgentDaemon(configuration: configuration, store: store, bus: bus, httpClient: http, logger: logger)
-        await daemon.setSignalEmitter { day in
+        let contactNotifier = ContactNotifier(journal: JournalSocket.system, logger: logger, hook: configuration.hook) { day in
             try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
-                                arguments: [.string(day.day.iso8601), .uint32(UInt32(day.windows)), .uint32(UInt32(day.seconds / 60))])
+                                       arguments: [.string(day.day.iso8601), .uint32(UInt32(day.windows)), .uint32(UInt32(day.minutes))])
         }
+        let daemon = AgentDaemon(configuration: configuration, store: store, bus: bus, httpClient: http,
+                                 notifier: contactNotifier, logger: logger)
         try serviceBus.export(AgentService(daemon: daemon), at: AgentService.path)
         notifier.notify("READY=1\nSTATUS=running")
         logger.info("bleagent \(BLEAgentVersion.current) running; state in \(configuration.storeDirectory.path)")

@@ -1,3 +1,4 @@
+import AgentTime
 import BlueZ
 import ExposureNotification
 import Foundation

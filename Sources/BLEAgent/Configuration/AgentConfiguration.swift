@@ -1,3 +1,4 @@
+import AgentTime
 import BlueZ
 import ContactStore
 import ExposureNotification

@@ -1,6 +1,7 @@
 import ContactStore
 import ExposureNotification
 import Foundation
+import HostSupport
 import Logging
 
 /// Tells the user about a new contact day, once per day: a journal entry with a fixed MESSAGE_ID,
@@ -19,36 +20,23 @@ struct ContactNotifier: Sendable {
 
     func notify(_ day: ContactDayRecord) async {
         let text = "\(Self.noticeMarker) on \(day.day.iso8601) "
-            + "(\(day.windows) contact\(day.windows == 1 ? "" : "s"), \(day.seconds / 60) minutes). Run `bleagent guidance` for what to do."
+            + "(\(day.windows) contact\(day.windows == 1 ? "" : "s"), \(day.minutes) minutes). Run `bleagent guidance` for what to do."
         let fields: [(String, String)] = [("MESSAGE", text), ("MESSAGE_ID", Self.messageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "bleagent"),
-                                          ("BLEAGENT_DATE", day.day.iso8601), ("BLEAGENT_CONTACTS", "\(day.windows)"), ("BLEAGENT_MINUTES", "\(day.seconds / 60)")]
+                                          ("BLEAGENT_DATE", day.day.iso8601), ("BLEAGENT_CONTACTS", "\(day.windows)"), ("BLEAGENT_MINUTES", "\(day.minutes)")]
         if journal?.send(fields) != true { logger.warning("\(text)", metadata: ["message_id": "\(Self.messageID)"]) }
         signal(day)
         if let hook { await runHook(hook, day: day) }
     }
 
     private func runHook(_ command: String, day: ContactDayRecord) async {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        var environment = ProcessInfo.processInfo.environment
-        environment["BLEAGENT_DATE"] = day.day.iso8601
-        environment["BLEAGENT_CONTACTS"] = "\(day.windows)"
-        environment["BLEAGENT_MINUTES"] = "\(day.seconds / 60)"
-        process.environment = environment
-        do {
-            try ChildProcess.start(process)
-        } catch {
-            logger.error("notify hook could not start: \(error)")
-            return
-        }
-        let started = Date()
-        while process.isRunning && Date().timeIntervalSince(started) < 30 { try? await Task.sleep(for: .milliseconds(100)) }
-        if process.isRunning {
-            process.terminate()
-            logger.error("notify hook ran longer than 30 s and was stopped")
-        } else if process.terminationStatus != 0 {
-            logger.error("notify hook exited with \(process.terminationStatus)")
+        let outcome = await HookCommand(command).run(environment: [
+            "BLEAGENT_DATE": day.day.iso8601, "BLEAGENT_CONTACTS": "\(day.windows)", "BLEAGENT_MINUTES": "\(day.minutes)",
+        ])
+        switch outcome {
+        case .succeeded: break
+        case .couldNotStart(let why): logger.error("notify hook could not start: \(why)")
+        case .timedOut: logger.error("notify hook ran longer than 30 s and was stopped")
+        case .failed(let status): logger.error("notify hook exited with \(status)")
         }
     }
 }

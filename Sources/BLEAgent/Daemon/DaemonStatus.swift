@@ -1,3 +1,6 @@
+import BlueZ
+import ContactStore
+
 /// What `bleagent status` shows, as the daemon reports it over D-Bus (JSON). Counts and states only:
 /// no identifier, key or address.
 struct DaemonStatus: Codable, Sendable {
@@ -76,6 +79,16 @@ struct DaemonStatus: Codable, Sendable {
     }
 }
 
+extension DaemonStatus.Radio {
+    init(_ status: RadioStatus) {
+        self.init(adapter: status.adapter, powered: status.powered, advertising: status.advertising, quietReason: status.quietReason,
+                  rotationAgeSeconds: status.rotationAge, txPower: Int(status.txPower), txPowerSource: status.txPowerSource.rawValue,
+                  advertisingInterval: status.advertisingInterval,
+                  scanning: status.passiveScanning ? "passive (advertisement monitor)" : "active (discovery)",
+                  lastScanAt: status.lastScanAt, scanWindows: status.scanWindows, lastError: status.lastError, platform: status.platform)
+    }
+}
+
 /// One row of `bleagent exposures`: a date, how many contacts, how many minutes. No time of day and
 /// nothing about the other person.
 struct ExposureEntry: Codable, Sendable, Equatable {
@@ -83,4 +96,10 @@ struct ExposureEntry: Codable, Sendable, Equatable {
     var contacts: Int
     var minutes: Int
     var notified: Bool
+}
+
+extension ExposureEntry {
+    init(_ day: ContactDayRecord) {
+        self.init(date: day.day.iso8601, contacts: day.windows, minutes: day.minutes, notified: day.notifiedAt != nil)
+    }
 }

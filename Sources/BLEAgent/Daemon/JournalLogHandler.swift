@@ -1,4 +1,5 @@
 import Foundation
+import HostSupport
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -82,23 +83,6 @@ final class JournalSocket: Sendable {
                 payload.append(Data("\(name)=\(value)\n".utf8))
             }
         }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let sent = payload.withUnsafeBytes { bytes in
-            withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
-        return sent == payload.count
+        return UnixDatagram.send(payload, to: path)
     }
 }

@@ -36,11 +36,6 @@ final class OwnKeys: Sendable {
             cache[interval.day] = key
             return key
         }
-        return deriver.withLock { deriver in
-            let derived = deriver.keys(for: key.keyData)
-            let rpi = deriver.identifier(rpik: derived.rpik, at: interval)
-            let metadata = AssociatedMetadata.version1_0(txPower: max(-50, min(20, txPower)))
-            return AdvertisementPayload(rpi: rpi, aem: deriver.associatedEncryptedMetadata(metadata, aemk: derived.aemk, rpi: rpi))
-        }
+        return deriver.withLock { $0.advertisement(tek: key.keyData, at: interval, txPower: txPower) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HostSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,23 +24,7 @@ struct SystemdNotifier: Sendable {
     @discardableResult
     func notify(_ state: String) -> Bool {
         guard let socketPath, !socketPath.isEmpty else { return false }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(socketPath.utf8)
-        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
-        let payload = Array(state.utf8)
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(descriptor, payload, payload.count, 0, $0, length) }
-        }
-        return sent == payload.count
+        return UnixDatagram.send(Array(state.utf8), to: socketPath)
     }
 
     /// Pets the watchdog until cancelled, as long as `healthy` says the daemon's loops are alive.

@@ -22,7 +22,24 @@ struct NotificationServerClient {
 
     struct Answer {
         var status: Int
-        var body: [String: Any]
+        var body: Reply
+    }
+
+    /// The fields of the server's JSON answers the agent reads (registration, log upload, errors).
+    struct Reply: Decodable {
+        var status: String?
+        var keysAccepted: Int?
+        var keysDropped: Int?
+        var logId: String?
+        var error: String?
+        var message: String?
+
+        /// What `data` holds of these (nothing, if it is not a JSON object). The server's keys are snake_case.
+        static func read(_ data: Data) -> Reply {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return (try? decoder.decode(Reply.self, from: data)) ?? Reply()
+        }
     }
 
     func register(_ submission: DiagnosisSubmission) async throws(Failure) -> Answer {
@@ -71,20 +88,19 @@ struct NotificationServerClient {
                     guard data.count + chunk.readableBytes <= 64 * 1024 else { break }
                     data.append(contentsOf: chunk.readableBytesView)
                 }
-                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+                let object = Reply.read(data)
                 let status = Int(response.status.code)
                 switch status {
                 case 200..<300:
                     return Answer(status: status, body: object)
                 case 429, 500...:
-                    lastProblem = "HTTP \(status)" + ((object["message"] as? String).map { ": \($0)" } ?? "")
+                    lastProblem = "HTTP \(status)" + (object.message.map { ": \($0)" } ?? "")
                     retryAfter = response.headers.first(name: "retry-after").flatMap(Double.init)
                     if status == 429, let retryAfter, retryAfter > 60 {
                         throw Failure.refused(status: status, code: "throttled", message: "the server asks to wait \(Int(retryAfter)) s before trying again")
                     }
                 default:
-                    throw Failure.refused(status: status, code: object["error"] as? String ?? "http_\(status)",
-                                          message: object["message"] as? String ?? "HTTP \(status)")
+                    throw Failure.refused(status: status, code: object.error ?? "http_\(status)", message: object.message ?? "HTTP \(status)")
                 }
             } catch let failure as Failure {
                 throw failure

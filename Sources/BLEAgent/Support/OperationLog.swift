@@ -1,4 +1,5 @@
 import Foundation
+import HostSupport
 
 /// What `bleagent logs` sends to help find a fault: the environment (versions, OS, board model), the
 /// daemon's operating state, and its recent journal messages — scrubbed of anything that could

@@ -1,3 +1,4 @@
+import AgentTime
 import ExposureNotification
 import Foundation
 import Synchronization
@@ -79,6 +80,7 @@ public actor RadioAgent {
     /// The reason last reported for advertising being off (nil: on air).
     private var reportedQuiet: RadioSchedule.Quiet?
     private var hasBeenOnAir = false
+    private var timer: DeadlineTimer?
 
     /// `onEvent` hears every radio event (adapter changes, failures, advertising suspended and back),
     /// for the journal; never an identifier or an address.
@@ -109,6 +111,7 @@ public actor RadioAgent {
         status.quietReason = schedule.quietReason?.rawValue
         status.lastError = schedule.lastError ?? currentStatus.lastError
         status.droppedReports = backlog.dropped.load(ordering: .relaxed)
+        status.timerWakeUps = timer?.wakeUps ?? 0
         return status
     }
 
@@ -139,25 +142,29 @@ public actor RadioAgent {
                 }
             })
         }
-        let tickInterval = min(0.25, configuration.schedule.scanWindow / 8)
-        forwarders.append(Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int(tickInterval * 1000)))
-                feed.yield(.tick)
-            }
-        })
-        defer { for forwarder in forwarders { forwarder.cancel() } }
+        // No polling: the loop sleeps until the schedule's next deadline (or the next event).
+        let timer = DeadlineTimer(clock: clock) { feed.yield(.tick) }
+        self.timer = timer
+        defer {
+            timer.cancel()
+            for forwarder in forwarders { forwarder.cancel() }
+        }
         schedule.handle(.privacy(Platform.privacyEnabled(mainConf: configuration.mainConfPath))).forEach { _ in }
         await refresh()
+        timer.arm(schedule.nextDeadline)
         for await input in inputs {
             if Task.isCancelled || !connection.isConnected { break }
+            // The schedule's clock moves with every input, not only with the timer's (it stamps
+            // windows and retries from it).
+            await apply(schedule.handle(.tick(clock.now())))
             switch input {
-            case .tick: await apply(schedule.handle(.tick(clock.now())))
+            case .tick: break
             case .signal(let message): await handle(message)
             case .report(let message):
                 backlog.queued.subtract(1, ordering: .relaxed)
                 await handle(message)
             }
+            timer.arm(schedule.nextDeadline)
         }
         // Cleaning up must not be cancelled with the task that ran us: do it in a task of its own.
         await Task { await self.shutDown() }.value

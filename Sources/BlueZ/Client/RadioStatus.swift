@@ -30,6 +30,8 @@ public struct RadioStatus: Sendable, Hashable {
     public var passiveScanning = false
     public var lastScanAt: Double?
     public var scanWindows = 0
+    /// Times the radio loop was woken by its deadline timer (it sleeps otherwise).
+    public var timerWakeUps = 0
     public var sightings = 0
     /// Advertising reports (PropertiesChanged/InterfacesAdded carrying 0xFD6F data) taken into scan windows.
     public var reports = 0

@@ -6,8 +6,8 @@ public struct Epoch: RawRepresentable, Hashable, Comparable, Sendable, CustomStr
     public var rawValue: UInt32
 
     public static let seconds: Int64 = 3600
-    /// How long records are kept: COCOA's 14 days.
-    public static let retentionSeconds: Int64 = 14 * 86_400
+    /// How long records are kept: COCOA's 14 days (`ContactJudgement.retentionDays`, the one constant).
+    public static let retentionSeconds = Int64(ContactJudgement.retentionDays) * 86_400
     /// How far ahead of the clock a record may be stamped before it is treated as a clock error.
     public static let futureToleranceSeconds: Int64 = 86_400
 

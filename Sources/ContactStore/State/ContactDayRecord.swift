@@ -10,6 +10,8 @@ public struct ContactDayRecord: Hashable, Sendable, Codable {
     public var windows: Int
     /// When the user was notified of this day, if they were.
     public var notifiedAt: Int64?
+    /// Whole minutes of contact that day, as every notice and listing says it.
+    public var minutes: Int { seconds / 60 }
 
     public init(day: ExposureDay, isContactDay: Bool, score: Double, seconds: Int, windows: Int, notifiedAt: Int64? = nil) {
         self.day = day

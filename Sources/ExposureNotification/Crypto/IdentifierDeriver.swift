@@ -110,3 +110,15 @@ public final class IdentifierDeriver {
         UInt32(truncatingIfNeeded: aes.encrypt(key: aemk, block: rpi.value).lo)
     }
 }
+
+extension IdentifierDeriver {
+    /// What a device broadcasts in `interval` with key `tek`: the interval's RPI and its metadata
+    /// (version 1.0, `txPower` clamped to what receivers accept, −50…20 dBm) encrypted under the
+    /// key's AEMK. The one derivation of an advertisement: the daemon and `radio test` both use it.
+    public func advertisement(tek: Block16, at interval: ENIntervalNumber, txPower: Int8) -> AdvertisementPayload {
+        let derived = keys(for: tek)
+        let rpi = identifier(rpik: derived.rpik, at: interval)
+        let power = min(AssociatedMetadata.acceptedTxPower.upperBound, max(AssociatedMetadata.acceptedTxPower.lowerBound, txPower))
+        return AdvertisementPayload(rpi: rpi, aem: associatedEncryptedMetadata(.version1_0(txPower: power), aemk: derived.aemk, rpi: rpi))
+    }
+}

@@ -1,4 +1,5 @@
 import AgentTime
+import ExposureNotification
 import Foundation
 import TOMLConfiguration
 
@@ -36,7 +37,7 @@ public struct ServerConfiguration: Sendable {
     public var keyVersion = "v1"
     public var signingKeyPath: String?
     public var container = "c19r"
-    public var retentionDays = 14
+    public var retentionDays = Int(ContactJudgement.retentionDays)
     public var embargoMinutes = 120
 
     /// `[logs]`

@@ -25,7 +25,7 @@ public struct ExportWorker: Sendable {
         /// Keys are published only this long after the end of their day (Google: 2 hours), so a
         /// key that stopped early (a shorter rolling period) waits with the others of its day.
         public var embargoSeconds: Int64 = 2 * 3_600
-        public var retentionDays: Int64 = 14
+        public var retentionDays = Int64(ContactJudgement.retentionDays)
 
         public init(directory: String, publicURL: String, regions: [String]) {
             self.directory = directory

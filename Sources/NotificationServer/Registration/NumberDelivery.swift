@@ -1,4 +1,5 @@
 import Foundation
+import HostSupport
 import Logging
 
 /// Hands a new processing number to the health centre's gateway (SMS, e-mail), as HER-SYS sent
@@ -17,33 +18,21 @@ public struct NumberDelivery: Sendable {
     /// Runs the command for `number`; true when it exited 0 within the timeout.
     @discardableResult
     public func deliver(_ number: RegistrationService.IssuedNumber, logger: Logger) async -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        var environment = ProcessInfo.processInfo.environment
-        environment["BLEAGENT_CASE_ID"] = number.caseID
-        environment["BLEAGENT_PROCESSING_NUMBER"] = number.processingNumber
-        environment["BLEAGENT_EXPIRES_AT"] = "\(number.expiresAt)"
-        environment["BLEAGENT_REISSUES_LEFT"] = "\(number.reissuesLeft)"
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            logger.error("number delivery could not start", metadata: ["case": "\(number.caseID)", "error": "\(error)"])
-            return false
+        let outcome = await HookCommand(command, timeout: .seconds(timeoutSeconds)).run(environment: [
+            "BLEAGENT_CASE_ID": number.caseID, "BLEAGENT_PROCESSING_NUMBER": number.processingNumber,
+            "BLEAGENT_EXPIRES_AT": "\(number.expiresAt)", "BLEAGENT_REISSUES_LEFT": "\(number.reissuesLeft)",
+        ])
+        let metadata: Logger.Metadata = ["case": "\(number.caseID)"]
+        switch outcome {
+        case .succeeded:
+            return true
+        case .couldNotStart(let why):
+            logger.error("number delivery could not start", metadata: metadata.merging(["error": "\(why)"]) { $1 })
+        case .timedOut:
+            logger.error("number delivery ran longer than \(Int(timeoutSeconds)) s and was stopped", metadata: metadata)
+        case .failed(let status):
+            logger.error("number delivery failed", metadata: metadata.merging(["status": "\(status)"]) { $1 })
         }
-        let started = Date()
-        while process.isRunning && Date().timeIntervalSince(started) < timeoutSeconds { try? await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning {
-            process.terminate()
-            logger.error("number delivery ran longer than \(Int(timeoutSeconds)) s and was stopped", metadata: ["case": "\(number.caseID)"])
-            return false
-        }
-        guard process.terminationStatus == 0 else {
-            logger.error("number delivery failed", metadata: ["case": "\(number.caseID)", "status": "\(process.terminationStatus)"])
-            return false
-        }
-        return true
+        return false
     }
 }

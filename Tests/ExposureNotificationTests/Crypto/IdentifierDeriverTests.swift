@@ -2,6 +2,7 @@ import Crypto
 import ExposureNotification
 import Foundation
 import Testing
+import TestSupport
 
 /// The fast HKDF (six SHA-256 compressions over precomputed HMAC states) against swift-crypto's
 /// generic HKDF, for many random keys.

@@ -2,6 +2,7 @@
 import Foundation
 import SwiftProtobuf
 import Testing
+import TestSupport
 
 /// The hand-written streaming decoder agrees with swift-protobuf (the oracle) on every field, for the
 /// real fixtures and for generated files with every optional field, at every chunk size.

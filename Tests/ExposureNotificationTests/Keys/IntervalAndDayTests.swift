@@ -1,5 +1,6 @@
 import ExposureNotification
 import Testing
+import TestSupport
 
 struct IntervalAndDayTests {
     @Test func intervalNumberFloorsAndAlignsToDays() throws {

@@ -1,5 +1,6 @@
 import ExposureNotification
 import Foundation
+import TestSupport
 
 /// Builds what a scanner would have recorded near a key's owner, and runs the whole matching path.
 struct Scenario {

@@ -1,3 +1,4 @@
+import AgentTime
 @testable import BlueZ
 import ExposureNotification
 import Foundation

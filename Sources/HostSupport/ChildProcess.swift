@@ -3,8 +3,8 @@ import Foundation
 /// Starting a child process from Swift concurrency: the cooperative pool's threads block signals,
 /// and a child inherits its parent thread's mask — a hook or a VM started that way could not be
 /// stopped with SIGTERM. Clears the mask for the spawn and restores it.
-enum ChildProcess {
-    static func start(_ process: Process) throws {
+public enum ChildProcess {
+    public static func start(_ process: Process) throws {
         var empty = sigset_t()
         var previous = sigset_t()
         sigemptyset(&empty)
@@ -17,7 +17,7 @@ enum ChildProcess {
 extension ChildProcess {
     /// Runs `arguments` (found on $PATH) and returns its standard output, or nil when it cannot run
     /// or exits non-zero. For short informational commands only (the output is read whole).
-    static func output(_ arguments: [String]) -> String? {
+    public static func output(_ arguments: [String]) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments

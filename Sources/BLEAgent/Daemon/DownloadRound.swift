@@ -1,0 +1,95 @@
+import ContactStore
+import ExposureNotification
+import Foundation
+
+/// What a download round needs of the store beyond the exposure check: each source's position.
+protocol DownloadStore: ExposureStore {
+    func downloadState(source: String) async throws(StoreError) -> DownloadState?
+    func saveDownloadState(_ record: DownloadState, source: String) async throws(StoreError)
+}
+
+extension ContactStore: DownloadStore {}
+
+/// One download round: every source's new files fetched in order (`SourceRound` decides what is
+/// pending and where each source's position ends up), matched and judged (`ExposureCheck`), the
+/// positions saved. It runs in a task of its own, which owns its cancellation: consent withdrawn
+/// cancels the task and nothing after that point is written (the store it holds is wiped too, so a
+/// write that slipped through would be refused).
+struct DownloadRound: Sendable {
+    let sources: [AgentConfiguration.KeySource]
+    let store: any DownloadStore
+    let downloader: KeyDownloader
+    let check: ExposureCheck
+    let maximumIndexBytes: Int
+    let maximumFileBytes: Int
+
+    /// Runs the round; `now` is read when each step needs the time.
+    func run(now: @Sendable () -> Double) async -> DownloadReport {
+        var report = DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: [])
+        var rounds: [SourceRound] = []
+        for source in sources { rounds.append(await fetchNew(from: source)) }
+        let files = rounds.flatMap { round in round.files.map { (name: $0.entry.url.absoluteString, data: $0.data) } }
+        report.files = files.count
+        do {
+            try Task.checkCancellation()
+            let outcome = try await check.run(files, now: Int64(now()))
+            report.matchedKeys = outcome.matchedKeys
+            report.newContactDays = outcome.newContactDays.map(\.day.iso8601)
+            var outcomes = outcome.files[...]
+            for source in rounds {
+                let (state, errors) = source.finish(outcomes: Array(outcomes.prefix(source.files.count)), now: Int64(now()))
+                outcomes = outcomes.dropFirst(source.files.count)
+                try Task.checkCancellation()
+                try await store.saveDownloadState(state, source: source.source)
+                report.errors += errors
+            }
+        } catch is CancellationError {
+            report.errors.append("consent was withdrawn during the round: its results were discarded")
+        } catch {
+            report.errors.append("\(error)")
+        }
+        return report
+    }
+
+    /// When a round last reached each source (nil: never, or its state cannot be read).
+    static func lastSuccesses(of sources: [AgentConfiguration.KeySource], in store: any DownloadStore) async -> [Int64?] {
+        var successes: [Int64?] = []
+        for source in sources { successes.append((try? await store.downloadState(source: source.name))?.lastSuccessAt) }
+        return successes
+    }
+
+    /// The files `source` lists past its saved position, fetched in order until one cannot be.
+    private func fetchNew(from source: AgentConfiguration.KeySource) async -> SourceRound {
+        var round = SourceRound(source: source.name, start: DownloadState())
+        do {
+            round.start = try await store.downloadState(source: source.name) ?? DownloadState()
+            let index = try await downloader.fetch(source.url, maximumBytes: maximumIndexBytes)
+            let entries: [KeyFileIndex.Entry]
+            switch source.kind {
+            case .listJSON(let url): entries = try KeyFileIndex.parseListJSON(index, listURL: url)
+            case .indexTXT(let url): entries = try KeyFileIndex.parseIndexTXT(index, indexURL: url)
+            }
+            for entry in SourceRound.pending(entries, after: round.start) {
+                do {
+                    round.files.append(.init(entry: entry, data: try await downloader.fetch(entry.url, maximumBytes: maximumFileBytes)))
+                } catch {
+                    round.stoppedAt = entry
+                    throw error
+                }
+            }
+        } catch {
+            round.failure = "\(error)"
+        }
+        return round
+    }
+}
+
+extension DownloadRound {
+    /// The round the daemon runs: the configuration's sources, size limits, signing keys and risk model.
+    init(_ configuration: AgentConfiguration, store: any DownloadStore, downloader: KeyDownloader, notifier: ContactNotifier) {
+        let check = ExposureCheck(store: store, keyring: configuration.keyring, policy: configuration.signaturePolicy,
+                                  risk: configuration.risk, notify: { day in await notifier.notify(day) })
+        self.init(sources: configuration.sources, store: store, downloader: downloader, check: check,
+                  maximumIndexBytes: configuration.maximumIndexBytes, maximumFileBytes: configuration.maximumFileBytes)
+    }
+}
