@@ -32,11 +32,7 @@ extension ContactStore {
         }
     }
 
-    /// The loss found at an open in the last 14 days, if any.
-    public func durabilityLoss(now: Int64) async throws(StoreError) -> DurabilityLoss? {
-        try await read { db in try Self.recordedLoss(db, now: now) }
-    }
-
+    /// The loss found at an open in the last 14 days, if any (`statistics` and `verifyIntegrity` carry it).
     static func recordedLoss(_ db: Database, now: Int64) throws -> DurabilityLoss? {
         guard try db.tableExists("store_mark"),
               let row = try Row.fetchOne(db, sql: """

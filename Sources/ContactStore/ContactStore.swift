@@ -64,7 +64,6 @@ public final class ContactStore: Sendable {
             let keyFile = EpochKeyFile(directory: directory, sealingKey: master.derived("epoch-keys-v1"))
             var contents = try keyFile.load() ?? EpochKeyFile.Contents(sequence: 0, keys: [:])
             if contents.sequence == 0 { try keyFile.save(&contents) }
-            try StoreDirectory.syncDirectory(directory.path)
             let pool = try openDatabase(directory, keyFileSequence: contents.sequence)
             let loss = try checkMark(pool, directory: directory, keyFileSequence: contents.sequence, now: now)
             let store = ContactStore(directory: directory, configuration: configuration, pool: pool, lock: lock,
@@ -114,8 +113,8 @@ public final class ContactStore: Sendable {
             if !readOnly {
                 let existing = try pool.read { db in try db.tableExists("sighting_chunk") }
                 try StoreSchema.migrator(keyFileMark: existing ? Int64(clamping: keyFileSequence) : 0).migrate(pool)
-                // The database file's own entry in the folder (SQLite syncs the folder for its WAL only).
-                try StoreDirectory.syncDirectory(directory.path)
+                // A new database file's own entry in the folder (SQLite syncs the folder for its WAL only).
+                if !existing { try StoreDirectory.syncDirectory(directory.path) }
             }
             return pool
         } catch {

@@ -9,12 +9,18 @@ import Testing
 /// commits with `synchronous = FULL`, and a store that comes back older than it acknowledged says so.
 /// (The power cuts themselves are in Harness/powercut, run by the test command.)
 struct DurabilityMarkTests {
-    /// Ten sightings in each of `hours` after noon: each hour a new hour key, so a key-file save.
-    func recordHours(_ hours: Range<Int>, in store: ContactStore?) async throws {
+    /// Opens the store at the first of `hours` after noon, records ten sightings in each (each hour
+    /// a new hour key, so a key-file save) and closes it. Returns what that open reported.
+    @discardableResult
+    func recordHours(_ hours: Range<Int>, in directory: StoreDirectory) async throws -> ContactStore.DurabilityLoss? {
+        let store = try await ContactStore.open(directory, configuration: Sample.configuration(),
+                                                now: Sample.noon + Int64(hours.lowerBound) * 3600)
+        defer { store.close() }
         for hour in hours {
             let now = Sample.noon + Int64(hour) * 3600
-            _ = try await store?.record(Sample.sightings(UInt64(hour * 10)..<UInt64(hour * 10 + 10), time: now), now: now)
+            _ = try await store.record(Sample.sightings(UInt64(hour * 10)..<UInt64(hour * 10 + 10), time: now), now: now)
         }
+        return store.lossAtOpen
     }
 
     @Test func theWriterCommitsWithSynchronousFull() async throws {
@@ -30,11 +36,7 @@ struct DurabilityMarkTests {
 
     @Test func aFreshStoreAndAnOrdinaryReopenReportNoLoss() async throws {
         let temp = TemporaryDirectory()
-        var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-        #expect(store?.lossAtOpen == nil)
-        try await recordHours(0..<5, in: store)
-        store?.close()
-        store = nil
+        #expect(try await recordHours(0..<5, in: temp.store) == nil)
         let reopened = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon + 5 * 3600)
         #expect(reopened.lossAtOpen == nil)
         let report = try await reopened.verifyIntegrity(now: Sample.noon + 5 * 3600)
@@ -43,10 +45,7 @@ struct DurabilityMarkTests {
 
     @Test func aDatabaseLostWhileTheKeysRemainIsReported() async throws {
         let temp = TemporaryDirectory()
-        var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-        try await recordHours(0..<3, in: store)
-        store?.close()
-        store = nil
+        try await recordHours(0..<3, in: temp.store)
         // What the reported power cut left: the key files, and no database (or one without its commits).
         for suffix in ["", "-wal", "-shm"] { unlink(temp.store.database + suffix) }
         let now = Sample.noon + 3 * 3600
@@ -61,25 +60,19 @@ struct DurabilityMarkTests {
 
     @Test func aDatabaseOlderThanTheKeyFileIsReportedAndTheReportLasts14Days() async throws {
         let temp = TemporaryDirectory()
-        var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-        _ = try await store?.record(Sample.sightings(0..<10, time: Sample.noon), now: Sample.noon)
-        store?.close()
-        store = nil
+        try await recordHours(0..<1, in: temp.store)
         // A copy of the database as it was after the first hour (like a restored backup).
         let copy = TemporaryDirectory("copy")
         for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: temp.store.database + suffix) {
             try FileManager.default.copyItem(atPath: temp.store.database + suffix, toPath: copy.path + "/db" + suffix)
         }
-        store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon + 3600)
-        try await recordHours(1..<4, in: store)
-        store?.close()
-        store = nil
+        try await recordHours(1..<4, in: temp.store)
         for suffix in ["", "-wal", "-shm"] { unlink(temp.store.database + suffix) }
         for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: copy.path + "/db" + suffix) {
             try FileManager.default.copyItem(atPath: copy.path + "/db" + suffix, toPath: temp.store.database + suffix)
         }
         let found = Sample.noon + 4 * 3600
-        store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: found)
+        var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: found)
         let loss = try #require(store?.lossAtOpen)
         #expect(loss.databaseMark > 0 && loss.databaseMark < loss.keyFileSequence && loss.detectedAt == found, "\(loss)")
         store?.close()
@@ -88,7 +81,7 @@ struct DurabilityMarkTests {
         let later = found + 13 * 86_400
         store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: later)
         #expect(store?.lossAtOpen == nil)
-        #expect(try await store?.durabilityLoss(now: later) == loss)
+        #expect(try await store?.statistics(now: later).durabilityLoss == loss)
         store?.close()
         store = nil
         #expect(try ContactStore.statistics(of: temp.store, now: later).durabilityLoss == loss)
@@ -98,10 +91,7 @@ struct DurabilityMarkTests {
 
     @Test func aStoreMadeBeforeTheMarkIsNotCalledIncomplete() async throws {
         let temp = TemporaryDirectory()
-        var store: ContactStore? = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-        try await recordHours(0..<3, in: store)
-        store?.close()
-        store = nil
+        try await recordHours(0..<3, in: temp.store)
         // As an earlier version left it: no mark table, its migration not applied.
         let queue = try DatabaseQueue(path: temp.store.database)
         try await queue.write { db in

@@ -29,7 +29,6 @@ actor Recorder {
         self.now = now
     }
 
-    var isRecording: Bool { radio != nil }
     var status: RadioStatus? { get async { await radio?.status } }
 
     /// Starts a radio agent on `bus` advertising `keys`' identifiers, and records what it hears.

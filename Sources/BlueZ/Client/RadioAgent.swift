@@ -154,12 +154,13 @@ public actor RadioAgent {
         timer.arm(schedule.nextDeadline)
         for await input in inputs {
             if Task.isCancelled || !connection.isConnected { break }
-            // The schedule's clock moves with every input, not only with the timer's (it stamps
-            // windows and retries from it).
-            await apply(schedule.handle(.tick(clock.now())))
             switch input {
-            case .tick: break
-            case .signal(let message): await handle(message)
+            case .tick: await apply(schedule.handle(.tick(clock.now())))
+            case .signal(let message):
+                // bluetoothd's signals change the schedule's state, which it stamps with its clock:
+                // move that clock first (the timer alone may not have for up to a minute).
+                await apply(schedule.handle(.tick(clock.now())))
+                await handle(message)
             case .report(let message):
                 backlog.queued.subtract(1, ordering: .relaxed)
                 await handle(message)
