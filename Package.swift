@@ -29,9 +29,10 @@ let package = Package(
     targets: [
         // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
-        // libdbus-1 and libbluetooth, imported only by the BlueZ module's back-end files.
-        .systemLibrary(name: "CBlueZ", path: "Sources/CBlueZ", pkgConfig: "dbus-1",
-                       providers: [.apt(["libdbus-1-dev", "libbluetooth-dev"])]),
+        // libdbus-1, imported only by the DBus module's back-end files.
+        .systemLibrary(name: "CDBus", path: "Sources/CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
+        // libbluetooth (HCI), imported only by the BlueZ module's one back-end file.
+        .systemLibrary(name: "CBlueZ", path: "Sources/CBlueZ", providers: [.apt(["libbluetooth-dev"])]),
 
         // The pure protocol core: keys, identifiers, export files, matcher, risk. No I/O, no clocks.
         .target(
@@ -72,10 +73,15 @@ let package = Package(
         // The clock agents, demos and the notification server share (real, or sped up for tests).
         .target(name: "AgentTime"),
 
-        // Typed async client for bluetoothd's D-Bus API: adapters, advertising, discovery.
+        // A D-Bus connection driven by a thread of its own: calls, signals, exported objects, values.
+        // Knows nothing of Bluetooth; the agent's own API and the desktop companion use it too.
+        .target(name: "DBus", dependencies: ["CDBus"]),
+
+        // The radio: typed proxies for bluetoothd's objects, a pure decoder of its signals, the
+        // radio schedule (a state machine) and the agent that performs it.
         .target(
             name: "BlueZ",
-            dependencies: ["CBlueZ", "ExposureNotification", "AgentTime"]
+            dependencies: ["CBlueZ", "DBus", "ExposureNotification", "AgentTime"]
         ),
 
         // The notification server: processing numbers, positive registrations (COCOA's
@@ -118,12 +124,14 @@ let package = Package(
                 "ExposureNotification",
                 "ContactStore",
                 "BlueZ",
+                "DBus",
                 "AgentTime",
                 "Durability",
                 "HostSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -132,7 +140,7 @@ let package = Package(
         // Benchmarks: `swift run -c release bleagent-bench match`. Not a test; compiled by CI's debug build.
         .executableTarget(
             name: "BLEAgentBench",
-            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "COpenSSL", "NotificationServer",
+            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "DBus", "COpenSSL", "NotificationServer", "TestSupport",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/BLEAgentBench"
         ),
@@ -162,29 +170,31 @@ let package = Package(
             ]
         ),
         // What several test targets share (deterministic randomness, …).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "DurabilityTests", dependencies: ["Durability"]),
-        .testTarget(name: "HostSupportTests", dependencies: ["HostSupport"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["private-bus.conf"]),
+        .testTarget(name: "DBusTests", dependencies: ["DBus", "TestSupport"], exclude: ["Support/peer.py"]),
+        .testTarget(name: "DurabilityTests", dependencies: ["Durability", "TestSupport"]),
+        .testTarget(name: "HostSupportTests", dependencies: ["HostSupport", "TestSupport"]),
         .testTarget(
             name: "ContactStoreTests",
             dependencies: [
                 "ContactStore",
                 "Durability",
                 "ExposureNotification",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "BlueZTests",
-            dependencies: ["BlueZ", "ExposureNotification", "AgentTime"],
-            exclude: ["Support/peer.py"]
+            dependencies: ["BlueZ", "DBus", "ExposureNotification", "AgentTime", "TestSupport"]
         ),
         .testTarget(
             name: "NotificationServerTests",
             dependencies: [
                 "NotificationServer",
                 "Durability",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 "ExposureNotification",
                 "TOMLConfiguration",
@@ -200,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "BLEAgentTests",
             dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "AgentTime", "ContactStore", "TOMLConfiguration", "Durability",
-                           "TestSupport"]
+                           "DBus", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

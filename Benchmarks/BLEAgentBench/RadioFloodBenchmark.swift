@@ -1,6 +1,8 @@
 import BlueZ
+import DBus
 import ExposureNotification
 import Foundation
+import TestSupport
 
 /// How many sightings per second the radio agent turns PropertiesChanged floods into: a bluetoothd
 /// stand-in — a child process of its own, so its CPU and memory are not counted as the agent's —
@@ -74,13 +76,9 @@ enum RadioFloodBenchmark {
         let directory = NSTemporaryDirectory() + "bleagent-flood-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let config = """
-            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-            <busconfig><type>system</type><listen>unix:path=\(directory)/bus</listen><auth>EXTERNAL</auth>
-            <limit name="max_incoming_bytes">1000000000</limit><limit name="max_outgoing_bytes">1000000000</limit>
-            <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
-            """
-        try? config.write(toFile: directory + "/bus.conf", atomically: true, encoding: .utf8)
+        do {
+            try PrivateBus.configuration(socket: directory + "/bus").write(toFile: directory + "/bus.conf", atomically: true, encoding: .utf8)
+        } catch { Bench.fail("cannot write the bus configuration: \(error)") }
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
         daemon.arguments = ["--config-file=\(directory)/bus.conf", "--nofork", "--nopidfile"]

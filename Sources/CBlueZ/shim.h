@@ -1,39 +1,11 @@
-// CBlueZ: libdbus-1 (the D-Bus wire protocol to bluetoothd) and libbluetooth's HCI socket helpers
-// (only to read a legacy controller's advertising TX power, which D-Bus does not expose).
-// Imported only by the BlueZ module's back-end files. This header adds no logic: it re-declares
-// the macros Swift cannot import (type codes, TRUE/FALSE) as constants, nothing else.
+// CBlueZ: libbluetooth's HCI socket helpers, only to read a legacy controller's advertising TX
+// power (which bluetoothd's D-Bus API does not expose). Imported only by the BlueZ module's
+// back-end file `HCITxPower+libbluetooth.swift`. No logic here: one macro Swift cannot import.
 #ifndef BLEAGENT_CBLUEZ_SHIM_H
 #define BLEAGENT_CBLUEZ_SHIM_H
-#include <dbus/dbus.h>
 #include <bluetooth/bluetooth.h>
 #include <bluetooth/hci.h>
 #include <bluetooth/hci_lib.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 
-static const int CBLUEZ_TYPE_INVALID = DBUS_TYPE_INVALID;
-static const int CBLUEZ_TYPE_BYTE = DBUS_TYPE_BYTE;
-static const int CBLUEZ_TYPE_BOOLEAN = DBUS_TYPE_BOOLEAN;
-static const int CBLUEZ_TYPE_INT16 = DBUS_TYPE_INT16;
-static const int CBLUEZ_TYPE_UINT16 = DBUS_TYPE_UINT16;
-static const int CBLUEZ_TYPE_INT32 = DBUS_TYPE_INT32;
-static const int CBLUEZ_TYPE_UINT32 = DBUS_TYPE_UINT32;
-static const int CBLUEZ_TYPE_INT64 = DBUS_TYPE_INT64;
-static const int CBLUEZ_TYPE_UINT64 = DBUS_TYPE_UINT64;
-static const int CBLUEZ_TYPE_DOUBLE = DBUS_TYPE_DOUBLE;
-static const int CBLUEZ_TYPE_STRING = DBUS_TYPE_STRING;
-static const int CBLUEZ_TYPE_OBJECT_PATH = DBUS_TYPE_OBJECT_PATH;
-static const int CBLUEZ_TYPE_SIGNATURE = DBUS_TYPE_SIGNATURE;
-static const int CBLUEZ_TYPE_UNIX_FD = DBUS_TYPE_UNIX_FD;
-static const int CBLUEZ_TYPE_ARRAY = DBUS_TYPE_ARRAY;
-static const int CBLUEZ_TYPE_VARIANT = DBUS_TYPE_VARIANT;
-static const int CBLUEZ_TYPE_STRUCT = DBUS_TYPE_STRUCT;
-static const int CBLUEZ_TYPE_DICT_ENTRY = DBUS_TYPE_DICT_ENTRY;
-static const int CBLUEZ_MESSAGE_TYPE_METHOD_CALL = DBUS_MESSAGE_TYPE_METHOD_CALL;
-static const int CBLUEZ_MESSAGE_TYPE_METHOD_RETURN = DBUS_MESSAGE_TYPE_METHOD_RETURN;
-static const int CBLUEZ_MESSAGE_TYPE_ERROR = DBUS_MESSAGE_TYPE_ERROR;
-static const int CBLUEZ_MESSAGE_TYPE_SIGNAL = DBUS_MESSAGE_TYPE_SIGNAL;
-static const dbus_bool_t CBLUEZ_TRUE = TRUE;
-static const dbus_bool_t CBLUEZ_FALSE = FALSE;
 static const int CBLUEZ_OGF_LE_CTL = OGF_LE_CTL;
 #endif

@@ -1,6 +1,7 @@
 @testable import BLEAgent
 import ExposureNotification
 import Foundation
+import TestSupport
 import Testing
 
 /// The CLI's input parsing: errors name the file, line and field.

@@ -3,6 +3,7 @@ import Crypto
 import ExposureNotification
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 struct ContactStoreTests {

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// SIGKILL at random moments, 200 times: each time the store must open, hold every batch that was

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A full disk (a small tmpfs): a clear error, nothing stored lost, and recovery when space returns.

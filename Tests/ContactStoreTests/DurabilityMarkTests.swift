@@ -3,6 +3,7 @@ import Durability
 import ExposureNotification
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// The store's promise to survive a power cut rests on two things tested here: the writer really

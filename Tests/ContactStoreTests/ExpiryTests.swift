@@ -3,6 +3,7 @@ import Crypto
 import ExposureNotification
 import Foundation
 import GRDB
+import TestSupport
 import Testing
 
 /// Forgetting that cannot be undone: after expiry (and after wipe) the raw files hold neither the

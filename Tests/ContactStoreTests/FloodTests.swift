@@ -1,6 +1,7 @@
 @testable import ContactStore
 import ExposureNotification
 import Foundation
+import TestSupport
 import Testing
 
 /// Anyone can broadcast random RPIs: the distinct RPIs kept per day are capped, the rest counted.

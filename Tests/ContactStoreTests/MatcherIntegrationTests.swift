@@ -2,6 +2,7 @@ import ContactStore
 import Crypto
 import ExposureNotification
 import Foundation
+import TestSupport
 import Testing
 
 /// The store feeds the matcher: sightings recorded into the store, a positive key published in a

@@ -1,5 +1,6 @@
 import Foundation
 import HostSupport
+import TestSupport
 import Testing
 
 struct UnixDatagramTests {

@@ -2,6 +2,7 @@ import Crypto
 import ExposureNotification
 import Foundation
 @testable import NotificationServer
+import TestSupport
 import Testing
 
 @Suite(.serialized) struct ExportWorkerTests {

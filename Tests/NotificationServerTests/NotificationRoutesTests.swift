@@ -3,10 +3,11 @@ import ExposureNotification
 import Foundation
 import Hummingbird
 import Logging
-@testable import NotificationServer
 import NIOCore
 import NIOHTTP1
+@testable import NotificationServer
 import ServiceLifecycle
+import TestSupport
 import Testing
 
 /// The HTTP interface over real loopback HTTP (Hummingbird in this process, AsyncHTTPClient).

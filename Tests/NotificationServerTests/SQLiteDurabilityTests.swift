@@ -1,6 +1,7 @@
 import Durability
 import Foundation
 @testable import NotificationServer
+import TestSupport
 import Testing
 
 /// An acknowledged registration must survive a power cut: the SQLite back-end's writer commits with

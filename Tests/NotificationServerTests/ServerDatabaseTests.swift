@@ -3,6 +3,7 @@ import ExposureNotification
 import Foundation
 import Logging
 @testable import NotificationServer
+import TestSupport
 import Testing
 
 /// The registration and export rules, against each back-end (SQLite always, PostgreSQL when

@@ -4,18 +4,7 @@ import Foundation
 import Logging
 import PostgresNIO
 @testable import NotificationServer
-
-/// A temporary directory removed when the value goes.
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("bleagent-server-tests-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+import TestSupport
 
 /// The back-ends every database test runs against: SQLite always; PostgreSQL when
 /// $BLEAGENT_TEST_POSTGRES names a server (CI starts one and sets it; there it must be present).

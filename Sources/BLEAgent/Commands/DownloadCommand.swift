@@ -1,5 +1,5 @@
 import ArgumentParser
-import BlueZ
+import DBus
 import Foundation
 
 /// `bleagent download`: ask the daemon to fetch new positive keys now and match them (it otherwise

@@ -1,5 +1,5 @@
 import ArgumentParser
-import BlueZ
+import DBus
 import Foundation
 
 /// `bleagent notify --follow`: the desktop side of contact notices. A system service cannot reach a

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BlueZ
+import DBus
 import Foundation
 
 /// `bleagent radio adapters`: what bluetoothd offers.

@@ -177,3 +177,4 @@ struct RadioTestCommand: AsyncParsableCommand {
 }
 
 import Synchronization
+import DBus

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import BlueZ
 import ContactStore
+import DBus
 import Foundation
 import Logging
 import ServiceLifecycle

@@ -1,5 +1,5 @@
 import AgentTime
-import BlueZ
+import DBus
 import ExposureNotification
 import Foundation
 import TOMLConfiguration

@@ -2,6 +2,7 @@ import AgentTime
 import AsyncHTTPClient
 import BlueZ
 import ContactStore
+import DBus
 import ExposureNotification
 import Foundation
 import Logging

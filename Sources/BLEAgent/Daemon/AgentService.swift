@@ -1,4 +1,4 @@
-import BlueZ
+import DBus
 import ContactStore
 import Foundation
 

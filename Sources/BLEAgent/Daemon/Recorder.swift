@@ -1,6 +1,7 @@
 import AgentTime
 import BlueZ
 import ContactStore
+import DBus
 import ExposureNotification
 import Logging
 

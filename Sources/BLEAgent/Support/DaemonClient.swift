@@ -1,4 +1,4 @@
-import BlueZ
+import DBus
 import Foundation
 
 /// The CLI's side of the daemon's D-Bus interface. `$BLEAGENT_BUS_ADDRESS` points it at another bus (tests).

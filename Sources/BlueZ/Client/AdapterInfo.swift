@@ -1,3 +1,4 @@
+import DBus
 /// One Bluetooth adapter as bluetoothd describes it.
 public struct AdapterInfo: Hashable, Sendable {
     /// D-Bus object path, `/org/bluez/hci0`.

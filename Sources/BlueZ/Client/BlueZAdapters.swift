@@ -1,12 +1,9 @@
+import DBus
 /// Listing adapters, and explaining D-Bus failures to a person.
 public enum BlueZAdapters {
     /// The adapters bluetoothd has, sorted by name.
     public static func list(_ connection: DBusConnection) async throws(DBusError) -> [AdapterInfo] {
-        let reply = try await connection.call(DBusMethodCall(destination: BlueZNames.service, path: "/", interface: BlueZNames.objectManager,
-                                                             member: "GetManagedObjects"), timeout: .seconds(10))
-        let objects = reply.first?.stringKeyedDictionary ?? [:]
-        return objects.compactMap { path, interfaces in interfaces.stringKeyedDictionary.flatMap { AdapterInfo(path: path, interfaces: $0) } }
-            .sorted { $0.name < $1.name }
+        try await BluetoothDaemonProxy(connection: connection).adapters()
     }
 
     /// A one-line explanation of a D-Bus error a user can act on.

@@ -1,3 +1,4 @@
+import DBus
 import ExposureNotification
 import Synchronization
 

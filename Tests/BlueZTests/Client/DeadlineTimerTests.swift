@@ -2,6 +2,8 @@ import AgentTime
 @testable import BlueZ
 import Foundation
 import Synchronization
+import TestSupport
+import TestSupport
 import Testing
 
 /// The radio loop's timer: one wake-up per deadline, none without one.
@@ -10,11 +12,6 @@ struct DeadlineTimerTests {
         let count = Mutex(0)
         func add() { count.withLock { $0 += 1 } }
         var value: Int { count.withLock { $0 } }
-    }
-
-    /// Waits (up to 10 s) until `condition` holds.
-    func eventually(_ condition: () -> Bool) async {
-        for _ in 0..<200 where !condition() { try? await Task.sleep(for: .milliseconds(50)) }
     }
 
     @Test func wakesOnceAtTheDeadlineAndNotAgainForTheSameOne() async throws {

@@ -1,7 +1,9 @@
 import AgentTime
 @testable import BlueZ
+import DBus
 import ExposureNotification
 import Foundation
+import TestSupport
 import Testing
 
 /// The radio agent's plumbing against `bluezoo` (a BlueZ D-Bus mock from PyPI) on a private

@@ -1,18 +1,10 @@
 @testable import ContactStore
 import ExposureNotification
 import Foundation
+import TestSupport
 
-/// A fresh state directory per test, removed afterwards.
-final class TemporaryDirectory {
-    let path: String
-
-    init(_ name: String = "store") {
-        path = NSTemporaryDirectory() + "bleagent-test-\(name)-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
+extension TemporaryDirectory {
+    /// The store's state directory inside (not yet created).
     var store: StoreDirectory { StoreDirectory(path: path + "/state") }
 }
 

@@ -1,4 +1,4 @@
-internal import CBlueZ
+internal import CDBus
 
 /// Encoding `DBusValue`s into libdbus messages and decoding them back. Back-end file.
 enum DBusMarshalling {
@@ -30,39 +30,39 @@ enum DBusMarshalling {
             return dbus_message_iter_close_container(&iter, &sub) != 0
         }
         switch value {
-        case .byte(let v): return basic(CBLUEZ_TYPE_BYTE, v)
-        case .boolean(let v): return basic(CBLUEZ_TYPE_BOOLEAN, v ? CBLUEZ_TRUE : CBLUEZ_FALSE)
-        case .int16(let v): return basic(CBLUEZ_TYPE_INT16, v)
-        case .uint16(let v): return basic(CBLUEZ_TYPE_UINT16, v)
-        case .int32(let v): return basic(CBLUEZ_TYPE_INT32, v)
-        case .uint32(let v): return basic(CBLUEZ_TYPE_UINT32, v)
-        case .int64(let v): return basic(CBLUEZ_TYPE_INT64, v)
-        case .uint64(let v): return basic(CBLUEZ_TYPE_UINT64, v)
-        case .double(let v): return basic(CBLUEZ_TYPE_DOUBLE, v)
-        case .string(let v): return text(CBLUEZ_TYPE_STRING, v)
+        case .byte(let v): return basic(CDBUS_TYPE_BYTE, v)
+        case .boolean(let v): return basic(CDBUS_TYPE_BOOLEAN, v ? CDBUS_TRUE : CDBUS_FALSE)
+        case .int16(let v): return basic(CDBUS_TYPE_INT16, v)
+        case .uint16(let v): return basic(CDBUS_TYPE_UINT16, v)
+        case .int32(let v): return basic(CDBUS_TYPE_INT32, v)
+        case .uint32(let v): return basic(CDBUS_TYPE_UINT32, v)
+        case .int64(let v): return basic(CDBUS_TYPE_INT64, v)
+        case .uint64(let v): return basic(CDBUS_TYPE_UINT64, v)
+        case .double(let v): return basic(CDBUS_TYPE_DOUBLE, v)
+        case .string(let v): return text(CDBUS_TYPE_STRING, v)
         case .objectPath(let v):
             guard isValidObjectPath(v) else { return false }
-            return text(CBLUEZ_TYPE_OBJECT_PATH, v)
-        case .signature(let v): return text(CBLUEZ_TYPE_SIGNATURE, v)
+            return text(CDBUS_TYPE_OBJECT_PATH, v)
+        case .signature(let v): return text(CDBUS_TYPE_SIGNATURE, v)
         case .array(let element, let items):
-            return container(CBLUEZ_TYPE_ARRAY, element) { sub in items.allSatisfy { append($0, to: &sub) } }
+            return container(CDBUS_TYPE_ARRAY, element) { sub in items.allSatisfy { append($0, to: &sub) } }
         case .dictionary(let key, let valueSignature, let entries):
-            return container(CBLUEZ_TYPE_ARRAY, "{" + key + valueSignature + "}") { sub in
+            return container(CDBUS_TYPE_ARRAY, "{" + key + valueSignature + "}") { sub in
                 entries.allSatisfy { entry in
                     dictionaryEntry(into: &sub) { pair in append(entry.key, to: &pair) && append(entry.value, to: &pair) }
                 }
             }
         case .structure(let fields):
-            return container(CBLUEZ_TYPE_STRUCT, nil) { sub in fields.allSatisfy { append($0, to: &sub) } }
+            return container(CDBUS_TYPE_STRUCT, nil) { sub in fields.allSatisfy { append($0, to: &sub) } }
         case .variant(let inner):
-            return container(CBLUEZ_TYPE_VARIANT, inner.signature) { sub in append(inner, to: &sub) }
+            return container(CDBUS_TYPE_VARIANT, inner.signature) { sub in append(inner, to: &sub) }
         }
     }
 
     /// Opens a dict entry inside `iter`.
     private static func dictionaryEntry(into iter: inout DBusMessageIter, _ body: (inout DBusMessageIter) -> Bool) -> Bool {
         var sub = DBusMessageIter()
-        guard dbus_message_iter_open_container(&iter, CBLUEZ_TYPE_DICT_ENTRY, nil, &sub) != 0 else { return false }
+        guard dbus_message_iter_open_container(&iter, CDBUS_TYPE_DICT_ENTRY, nil, &sub) != 0 else { return false }
         guard body(&sub) else {
             dbus_message_iter_abandon_container(&iter, &sub)
             return false
@@ -103,32 +103,32 @@ enum DBusMarshalling {
             return pointer.map { String(cString: $0) } ?? ""
         }
         switch type {
-        case CBLUEZ_TYPE_BYTE: return .byte(basic(UInt8(0)))
-        case CBLUEZ_TYPE_BOOLEAN: return .boolean(basic(dbus_bool_t(0)) != 0)
-        case CBLUEZ_TYPE_INT16: return .int16(basic(Int16(0)))
-        case CBLUEZ_TYPE_UINT16: return .uint16(basic(UInt16(0)))
-        case CBLUEZ_TYPE_INT32: return .int32(basic(Int32(0)))
-        case CBLUEZ_TYPE_UINT32: return .uint32(basic(UInt32(0)))
-        case CBLUEZ_TYPE_INT64: return .int64(basic(Int64(0)))
-        case CBLUEZ_TYPE_UINT64: return .uint64(basic(UInt64(0)))
-        case CBLUEZ_TYPE_DOUBLE: return .double(basic(Double(0)))
-        case CBLUEZ_TYPE_STRING: return .string(text())
-        case CBLUEZ_TYPE_OBJECT_PATH: return .objectPath(text())
-        case CBLUEZ_TYPE_SIGNATURE: return .signature(text())
-        case CBLUEZ_TYPE_VARIANT:
+        case CDBUS_TYPE_BYTE: return .byte(basic(UInt8(0)))
+        case CDBUS_TYPE_BOOLEAN: return .boolean(basic(dbus_bool_t(0)) != 0)
+        case CDBUS_TYPE_INT16: return .int16(basic(Int16(0)))
+        case CDBUS_TYPE_UINT16: return .uint16(basic(UInt16(0)))
+        case CDBUS_TYPE_INT32: return .int32(basic(Int32(0)))
+        case CDBUS_TYPE_UINT32: return .uint32(basic(UInt32(0)))
+        case CDBUS_TYPE_INT64: return .int64(basic(Int64(0)))
+        case CDBUS_TYPE_UINT64: return .uint64(basic(UInt64(0)))
+        case CDBUS_TYPE_DOUBLE: return .double(basic(Double(0)))
+        case CDBUS_TYPE_STRING: return .string(text())
+        case CDBUS_TYPE_OBJECT_PATH: return .objectPath(text())
+        case CDBUS_TYPE_SIGNATURE: return .signature(text())
+        case CDBUS_TYPE_VARIANT:
             var sub = DBusMessageIter()
             dbus_message_iter_recurse(&iter, &sub)
             return read(&sub).map { .variant($0) }
-        case CBLUEZ_TYPE_STRUCT:
+        case CDBUS_TYPE_STRUCT:
             var sub = DBusMessageIter()
             dbus_message_iter_recurse(&iter, &sub)
             var fields: [DBusValue] = []
-            while dbus_message_iter_get_arg_type(&sub) != CBLUEZ_TYPE_INVALID, let field = read(&sub) {
+            while dbus_message_iter_get_arg_type(&sub) != CDBUS_TYPE_INVALID, let field = read(&sub) {
                 fields.append(field)
                 dbus_message_iter_next(&sub)
             }
             return .structure(fields)
-        case CBLUEZ_TYPE_ARRAY:
+        case CDBUS_TYPE_ARRAY:
             let signature = ownedString(dbus_message_iter_get_signature(&iter))
             let element = String(signature.dropFirst())
             var sub = DBusMessageIter()
@@ -137,7 +137,7 @@ enum DBusMarshalling {
                 let inner = element.dropFirst().dropLast()
                 let keySignature = String(inner.prefix(1))
                 var entries: [DBusValue.DictionaryEntry] = []
-                while dbus_message_iter_get_arg_type(&sub) == CBLUEZ_TYPE_DICT_ENTRY {
+                while dbus_message_iter_get_arg_type(&sub) == CDBUS_TYPE_DICT_ENTRY {
                     var pair = DBusMessageIter()
                     dbus_message_iter_recurse(&sub, &pair)
                     guard let key = read(&pair), dbus_message_iter_next(&pair) != 0, let value = read(&pair) else { break }
@@ -154,7 +154,7 @@ enum DBusMarshalling {
                 return .bytes(Array(UnsafeRawBufferPointer(start: pointer, count: Int(count))))
             }
             var items: [DBusValue] = []
-            while dbus_message_iter_get_arg_type(&sub) != CBLUEZ_TYPE_INVALID, let item = read(&sub) {
+            while dbus_message_iter_get_arg_type(&sub) != CDBUS_TYPE_INVALID, let item = read(&sub) {
                 items.append(item)
                 dbus_message_iter_next(&sub)
             }

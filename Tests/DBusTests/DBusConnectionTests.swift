@@ -1,10 +1,19 @@
-@testable import BlueZ
+@testable import DBus
 import Foundation
+import TestSupport
 import Testing
 
 /// The D-Bus layer against a real `dbus-daemon`.
 @Suite(.enabled(if: PrivateBus.available, "needs /usr/bin/dbus-daemon (Debian package dbus)"))
 struct DBusConnectionTests {
+    /// `Support/peer.py`: a Python D-Bus peer playing one role (sleeper, callback, holder).
+    static let peerScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Support/peer.py"
+
+    /// Starts the peer in `role` owning `name`, and returns once it says it is ready.
+    func startPeer(on bus: PrivateBus, _ role: String, _ name: String) throws {
+        try bus.spawnReady("/usr/bin/python3", [Self.peerScript, role, name])
+    }
+
     /// Echoes its arguments; counts calls.
     final class Echo: DBusExportedObject, @unchecked Sendable {
         var members: [String] = []
@@ -70,9 +79,7 @@ struct DBusConnectionTests {
 
     @Test func callsTimeOutAndCanBeCancelled() async throws {
         let bus = try PrivateBus()
-        let ready = Pipe()
-        try bus.spawn("/usr/bin/python3", [PrivateBus.supportDirectory + "/peer.py", "sleeper", "test.Sleeper"], output: ready.fileHandleForWriting)
-        _ = ready.fileHandleForReading.availableData
+        try startPeer(on: bus, "sleeper", "test.Sleeper")
         let client = try await DBusConnection.connect(address: bus.address)
         let call = DBusMethodCall(destination: "test.Sleeper", path: "/", interface: "test.X", member: "Wait")
         // The peer never answers. A call with a long timeout goes out first, then two with 300 ms: they
@@ -96,9 +103,7 @@ struct DBusConnectionTests {
         // The peer answers Ping only after calling back GetAll on our object: a client that blocked
         // on its own call would deadlock here (bluetoothd's RegisterAdvertisement does exactly this).
         let bus = try PrivateBus()
-        let ready = Pipe()
-        try bus.spawn("/usr/bin/python3", [PrivateBus.supportDirectory + "/peer.py", "callback", "test.CallsBack"], output: ready.fileHandleForWriting)
-        _ = ready.fileHandleForReading.availableData
+        try startPeer(on: bus, "callback", "test.CallsBack")
         let client = try await DBusConnection.connect(address: bus.address)
         let echo = Echo()
         try client.export(echo, at: "/org/bleagent/advertisement0")
@@ -162,7 +167,7 @@ struct DBusConnectionTests {
     @Test func losingTheBusFailsPendingCallsAndEndsStreams() async throws {
         let bus = try PrivateBus()
         let output = Pipe()
-        try bus.spawn("/usr/bin/python3", [PrivateBus.supportDirectory + "/peer.py", "holder", "test.Holder"], output: output.fileHandleForWriting)
+        try bus.spawn("/usr/bin/python3", [Self.peerScript, "holder", "test.Holder"], output: output.fileHandleForWriting)
         try output.fileHandleForWriting.close()   // a peer that dies gives end of file, not a hang
         let lines = PeerLines(output.fileHandleForReading)
         try #require(await lines.next() == "ready", "the peer did not start (python3-dbus and python3-gi are needed)")

@@ -4,34 +4,21 @@ import Glibc
 #endif
 
 /// A private `dbus-daemon` for one test (a real bus daemon, not a mock), and helper processes on it.
-final class PrivateBus: @unchecked Sendable {
-    let directory: String
-    let address: String
+public final class PrivateBus: @unchecked Sendable {
+    public let directory: String
+    public let address: String
     private let daemon: Process
     private var helpers: [Process] = []
+    /// Output pipes of helpers started with `spawnReady`, kept open for as long as the bus lives.
+    private var readyPipes: [Pipe] = []
 
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon") }
+    public static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/dbus-daemon") }
 
-    init() throws {
+    public init() throws {
         directory = NSTemporaryDirectory() + "bleagent-bus-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let socket = directory + "/bus"
-        let config = """
-            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-             "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-            <busconfig>
-              <type>system</type>
-              <listen>unix:path=\(socket)</listen>
-              <auth>EXTERNAL</auth>
-              <policy context="default">
-                <allow user="*"/>
-                <allow own="*"/>
-                <allow send_destination="*"/>
-                <allow receive_sender="*"/>
-              </policy>
-            </busconfig>
-            """
-        try config.write(toFile: directory + "/bus.conf", atomically: true, encoding: .utf8)
+        try Self.configuration(socket: socket).write(toFile: directory + "/bus.conf", atomically: true, encoding: .utf8)
         daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
         daemon.arguments = ["--config-file=\(directory)/bus.conf", "--nofork", "--nopidfile"]
@@ -44,7 +31,7 @@ final class PrivateBus: @unchecked Sendable {
 
     /// Starts a helper process with this bus as its system bus; it is killed with the bus.
     @discardableResult
-    func spawn(_ executable: String, _ arguments: [String], output: FileHandle? = nil) throws -> Process {
+    public func spawn(_ executable: String, _ arguments: [String], output: FileHandle? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -58,18 +45,31 @@ final class PrivateBus: @unchecked Sendable {
         return process
     }
 
-    func stop(_ process: Process) {
+    /// Starts a helper that writes a line once it is ready, and returns when it has.
+    public func spawnReady(_ executable: String, _ arguments: [String]) throws {
+        let ready = Pipe()
+        readyPipes.append(ready)
+        try spawn(executable, arguments, output: ready.fileHandleForWriting)
+        _ = ready.fileHandleForReading.availableData
+    }
+
+    public func stop(_ process: Process) {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    /// The directory of this test file's support scripts.
-    static let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+    /// The bus configuration every private bus of the tests uses (`private-bus.conf` beside this
+    /// file, shared with the Python interop tests and the radio flood benchmark).
+    public static func configuration(socket: String, type: String = "system") throws -> String {
+        let template = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("private-bus.conf")
+        return try String(contentsOf: template, encoding: .utf8)
+            .replacingOccurrences(of: "@TYPE@", with: type).replacingOccurrences(of: "@SOCKET@", with: socket)
+    }
 
     /// Kills dbus-daemon now (its peers stay, cut off): what a test of a lost bus needs. Killing the
     /// bus first matters: were a peer killed first, dbus-daemon would answer its pending calls with
     /// a genuine NoReply before dying, and the test would see that instead.
-    func killDaemon() {
+    public func killDaemon() {
         guard daemon.isRunning else { return }
         kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
@@ -84,13 +84,13 @@ final class PrivateBus: @unchecked Sendable {
 
 /// Reads a helper's output line by line (nil at end of file: the helper is gone). The blocking
 /// reads happen on a thread of their own, not on Swift's cooperative pool. One reader at a time.
-final class PeerLines: @unchecked Sendable {
+public final class PeerLines: @unchecked Sendable {
     private let handle: FileHandle
     private var buffer = Data()
 
-    init(_ handle: FileHandle) { self.handle = handle }
+    public init(_ handle: FileHandle) { self.handle = handle }
 
-    func next() async -> String? {
+    public func next() async -> String? {
         await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: self.nextBlocking()) }.start()
         }
@@ -108,14 +108,4 @@ final class PeerLines: @unchecked Sendable {
             buffer.append(chunk)
         }
     }
-}
-
-/// Polls `condition` until it holds or `seconds` pass.
-func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return await condition()
 }
