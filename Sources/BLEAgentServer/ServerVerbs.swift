@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExposureNotification
 import Foundation
 import Hummingbird
 import Logging
@@ -51,9 +52,7 @@ func reporting(_ body: () async throws(ServerFailure) -> Void) async throws {
 }
 
 func printJSON(_ value: some Encodable) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+    if let data = try? SnakeCaseJSON.encoder([.sortedKeys, .prettyPrinted]).encode(value) { print(String(decoding: data, as: UTF8.self)) }
 }
 
 func makeLogger() -> Logger {

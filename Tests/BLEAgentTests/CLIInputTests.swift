@@ -56,7 +56,7 @@ struct CLIInputTests {
     @Test func keyJSONAcceptsReportTypeNamesAndChecksFields() throws {
         let json = #"[{"key_data":"00112233445566778899aabbccddeeff","rolling_start_interval_number":2650000,"report_type":"self_report"},"# +
                    #"{"key_data":"00112233445566778899aabbccddeeff","rolling_start_interval_number":2650000,"report_type":2,"revised":true}]"#
-        let entries = try JSONDecoder().decode([KeyJSON].self, from: Data(json.utf8))
+        let entries = try SnakeCaseJSON.decoder().decode([KeyJSON].self, from: Data(json.utf8))
         #expect(try entries[0].key(index: 0).reportType == .selfReport)
         #expect(try entries[0].key(index: 0).rollingPeriod == 144)
         #expect(try entries[1].key(index: 1).reportType == .confirmedClinicalDiagnosis)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DBus
+import ExposureNotification
 import Foundation
 
 /// `bleagent download`: ask the daemon to fetch new positive keys now and match them (it otherwise
@@ -25,7 +26,7 @@ struct DownloadCommand: AsyncParsableCommand {
                 if case .notRunning = error { throw CLIError(.unavailable, DaemonClient.explain(error)) }
                 throw CLIError(.failure, DaemonClient.explain(error))
             }
-            guard let text = reply.first?.string, let report = try? JSONDecoder().decode(DownloadReport.self, from: Data(text.utf8)) else {
+            guard let text = reply.first?.string, let report = try? SnakeCaseJSON.decoder().decode(DownloadReport.self, from: Data(text.utf8)) else {
                 throw CLIError(.failure, "the daemon answered with something unreadable")
             }
             if output.json {

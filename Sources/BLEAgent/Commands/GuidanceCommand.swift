@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExposureNotification
 import Foundation
 
 /// `bleagent guidance`: what to do after a contact, and whom to ask, per prefecture.
@@ -39,7 +40,6 @@ struct GuidanceCommand: AsyncParsableCommand {
             var contact: String?
             var phone: String?
             var url: String?
-            enum CodingKeys: String, CodingKey { case name, contact, phone, url; case nameJa = "name_ja" }
         }
         var source: String
         var date: String
@@ -55,7 +55,6 @@ struct GuidanceCommand: AsyncParsableCommand {
             var url: String?
             var phoneLine: String?
             var asOf: String?
-            enum CodingKeys: String, CodingKey { case contact, url; case phoneLine = "phone_line"; case asOf = "as_of" }
         }
     }
 
@@ -83,7 +82,7 @@ struct GuidanceCommand: AsyncParsableCommand {
             let path = file ?? configured ?? Self.defaultFile()
             let guidance: Guidance
             do {
-                guidance = try JSONDecoder().decode(Guidance.self, from: try InputFiles.data(path, what: "guidance file"))
+                guidance = try SnakeCaseJSON.decoder().decode(Guidance.self, from: try InputFiles.data(path, what: "guidance file"))
             } catch let error as CLIError {
                 throw error
             } catch {

@@ -62,20 +62,13 @@ struct KeysExportCommand: AsyncParsableCommand {
         var sha256: String
         var keyID: String
         var keyVersion: String
-
-        enum CodingKeys: String, CodingKey {
-            case path, keys, sha256
-            case revisedKeys = "revised_keys"
-            case keyID = "key_id"
-            case keyVersion = "key_version"
-        }
     }
 
     func run() async throws {
         try await reportingErrors {
             let entries: [KeyJSON]
             do {
-                entries = try JSONDecoder().decode([KeyJSON].self, from: try InputFiles.data(keys, what: "keys file"))
+                entries = try SnakeCaseJSON.decoder().decode([KeyJSON].self, from: try InputFiles.data(keys, what: "keys file"))
             } catch let error as CLIError {
                 throw error
             } catch {

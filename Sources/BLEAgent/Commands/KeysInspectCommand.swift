@@ -32,12 +32,6 @@ struct KeysInspectCommand: AsyncParsableCommand {
             var keyVersion: String?
             var algorithm: String?
             var reason: String?
-
-            enum CodingKeys: String, CodingKey {
-                case status, reason, algorithm
-                case keyID = "key_id"
-                case keyVersion = "key_version"
-            }
         }
 
         var region: String?
@@ -49,14 +43,6 @@ struct KeysInspectCommand: AsyncParsableCommand {
         var keys: [KeyJSON]
         var warnings: [String]
         var sha256: String
-
-        enum CodingKeys: String, CodingKey {
-            case region, signature, keys, warnings, sha256
-            case startTimestamp = "start_timestamp"
-            case endTimestamp = "end_timestamp"
-            case batchNum = "batch_num"
-            case batchSize = "batch_size"
-        }
     }
 
     func run() async throws {

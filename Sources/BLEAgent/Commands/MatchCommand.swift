@@ -50,15 +50,6 @@ struct MatchCommand: AsyncParsableCommand {
             var scanInstances: [ScanInstance]
             var seconds: Int
             var score: Double?
-
-            enum CodingKeys: String, CodingKey {
-                case day, infectiousness, seconds, score
-                case keyData = "key_data"
-                case rollingStartIntervalNumber = "rolling_start_interval_number"
-                case rollingPeriod = "rolling_period"
-                case reportType = "report_type"
-                case scanInstances = "scan_instances"
-            }
         }
 
         struct Day: Encodable {
@@ -78,11 +69,6 @@ struct MatchCommand: AsyncParsableCommand {
             var keys: Int
             var matchedKeys: Int
             var warnings: [String]
-
-            enum CodingKeys: String, CodingKey {
-                case path, sha256, status, reason, signature, keys, warnings
-                case matchedKeys = "matched_keys"
-            }
         }
 
         var matches: [Match]

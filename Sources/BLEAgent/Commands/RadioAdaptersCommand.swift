@@ -19,12 +19,6 @@ struct RadioAdaptersCommand: AsyncParsableCommand {
         var discoverable: Bool
         var extendedAdvertising: Bool
         var passiveScanning: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case name, address, powered, discoverable
-            case extendedAdvertising = "extended_advertising"
-            case passiveScanning = "passive_scanning"
-        }
     }
 
     func run() async throws {

@@ -74,21 +74,6 @@ struct RadioTestCommand: AsyncParsableCommand {
         var timerWakeUps: Int
         var lastError: String?
         var events: [String]
-
-        enum CodingKeys: String, CodingKey {
-            case adapter, tek, rotations, sightings, events
-            case rollingStartIntervalNumber = "rolling_start_interval_number"
-            case scanWindows = "scan_windows"
-            case txPower = "tx_power"
-            case txPowerSource = "tx_power_source"
-            case advertisingInterval = "advertising_interval"
-            case extendedAdvertising = "extended_advertising"
-            case passiveScanning = "passive_scanning"
-            case timerWakeUps = "timer_wake_ups"
-            case reports
-            case droppedReports = "dropped_reports"
-            case lastError = "last_error"
-        }
     }
 
     struct SightingLine: Encodable {
@@ -99,12 +84,6 @@ struct RadioTestCommand: AsyncParsableCommand {
         var rssiMax: Int8
         var secondsSinceLastScan: UInt16
         var adapter: UInt8
-
-        enum CodingKeys: String, CodingKey {
-            case time, rpi, aem, rssi, adapter
-            case rssiMax = "rssi_max"
-            case secondsSinceLastScan = "seconds_since_last_scan"
-        }
     }
 
     func run() async throws {
@@ -132,8 +111,7 @@ struct RadioTestCommand: AsyncParsableCommand {
                 return handle
             }
             let collector = Task {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
+                let encoder = SnakeCaseJSON.encoder([.sortedKeys])
                 for await batch in agent.sightings {
                     for sighting in batch {
                         let line = SightingLine(time: sighting.time, rpi: sighting.rpi.description, aem: sighting.aem.description,

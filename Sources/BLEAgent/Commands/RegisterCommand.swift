@@ -129,7 +129,6 @@ struct RegisterCommand: AsyncParsableCommand {
         var keysSent: Int
         var keysAccepted: Int?
         var keysDropped: Int?
-        enum CodingKeys: String, CodingKey { case status, keysSent = "keys_sent", keysAccepted = "keys_accepted", keysDropped = "keys_dropped" }
     }
 
     /// What the person can do about a refusal.

@@ -26,12 +26,6 @@ struct StoreCheckCommand: AsyncParsableCommand {
         var complete: Bool
         var loss: String?
         var lossDetectedAt: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case sqlite, chunks, sound, complete, loss
-            case unreadableChunks = "unreadable_chunks"
-            case lossDetectedAt = "loss_detected_at"
-        }
     }
 
     func run() async throws {

@@ -34,14 +34,6 @@ struct StoreStatsCommand: AsyncParsableCommand {
         var sizeOnDiskBytes: Int
         var oldestRecordAgeSeconds: Int64?
         var hoursHeld: Int
-
-        enum CodingKeys: String, CodingKey {
-            case days, sightings, dropped
-            case stateDirectory = "state_directory"
-            case sizeOnDiskBytes = "size_on_disk_bytes"
-            case oldestRecordAgeSeconds = "oldest_record_age_seconds"
-            case hoursHeld = "hours_held"
-        }
     }
 
     func run() async throws {

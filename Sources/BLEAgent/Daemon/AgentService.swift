@@ -1,5 +1,6 @@
-import DBus
 import ContactStore
+import DBus
+import ExposureNotification
 import Foundation
 
 /// The daemon's own D-Bus interface, `org.bleagent.Agent1` at `/org/bleagent/Agent` on the system
@@ -65,9 +66,7 @@ final class AgentService: DBusExportedObject {
     }
 
     static func json<Value: Encodable>(_ value: Value) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        (try? SnakeCaseJSON.encoder([.sortedKeys]).encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     static let introspection = """

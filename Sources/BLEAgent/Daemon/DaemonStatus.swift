@@ -7,10 +7,6 @@ struct DaemonStatus: Codable, Sendable {
     struct Consent: Codable, Sendable {
         var accepted: Bool
         var decidedAt: Int64?
-        enum CodingKeys: String, CodingKey {
-            case accepted
-            case decidedAt = "decided_at"
-        }
     }
 
     struct Radio: Codable, Sendable {
@@ -27,18 +23,6 @@ struct DaemonStatus: Codable, Sendable {
         var scanWindows: Int
         var lastError: String?
         var platform: String
-
-        enum CodingKeys: String, CodingKey {
-            case adapter, powered, advertising, scanning, platform
-            case quietReason = "quiet_reason"
-            case rotationAgeSeconds = "rotation_age_seconds"
-            case txPower = "tx_power"
-            case txPowerSource = "tx_power_source"
-            case advertisingInterval = "advertising_interval"
-            case lastScanAt = "last_scan_at"
-            case scanWindows = "scan_windows"
-            case lastError = "last_error"
-        }
     }
 
     struct Downloads: Codable, Sendable {
@@ -47,14 +31,6 @@ struct DaemonStatus: Codable, Sendable {
         var lastError: String?
         var filesProcessed: Int
         var sources: Int
-
-        enum CodingKeys: String, CodingKey {
-            case sources
-            case lastAt = "last_at"
-            case nextAt = "next_at"
-            case lastError = "last_error"
-            case filesProcessed = "files_processed"
-        }
     }
 
     var version: String
@@ -68,15 +44,6 @@ struct DaemonStatus: Codable, Sendable {
     var storeError: String?
     /// Records the store had acknowledged and lost (found at an open in the last 14 days).
     var storeLoss: String?
-
-    enum CodingKeys: String, CodingKey {
-        case version, now, consent, radio, downloads
-        case storeLoss = "store_loss"
-        case sightingsToday = "sightings_today"
-        case droppedToday = "dropped_today"
-        case contactDays = "contact_days"
-        case storeError = "store_error"
-    }
 }
 
 extension DaemonStatus.Radio {

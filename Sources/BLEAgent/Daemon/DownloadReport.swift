@@ -4,10 +4,4 @@ struct DownloadReport: Codable, Sendable {
     var matchedKeys: Int
     var newContactDays: [String]
     var errors: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case files, errors
-        case matchedKeys = "matched_keys"
-        case newContactDays = "new_contact_days"
-    }
 }

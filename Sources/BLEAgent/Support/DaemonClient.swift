@@ -1,4 +1,5 @@
 import DBus
+import ExposureNotification
 import Foundation
 
 /// The CLI's side of the daemon's D-Bus interface. `$BLEAGENT_BUS_ADDRESS` points it at another bus (tests).
@@ -38,7 +39,7 @@ struct DaemonClient {
     /// Calls a method returning JSON and decodes it.
     func json<Value: Decodable>(_ member: String, as type: Value.Type) async throws(Failure) -> Value {
         let reply = try await call(member)
-        guard let text = reply.first?.string, let value = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else {
+        guard let text = reply.first?.string, let value = try? SnakeCaseJSON.decoder().decode(Value.self, from: Data(text.utf8)) else {
             throw .bus(DBusError(name: "org.bleagent.Error.Protocol", message: "the daemon answered \(member) with something unreadable"))
         }
         return value

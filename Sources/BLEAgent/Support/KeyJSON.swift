@@ -11,14 +11,9 @@ struct KeyJSON: Codable, Equatable {
     var daysSinceOnsetOfSymptoms: Int32?
     var revised: Bool?
 
-    enum CodingKeys: String, CodingKey {
-        case keyData = "key_data"
-        case rollingStartIntervalNumber = "rolling_start_interval_number"
-        case rollingPeriod = "rolling_period"
-        case transmissionRiskLevel = "transmission_risk_level"
-        case reportType = "report_type"
-        case daysSinceOnsetOfSymptoms = "days_since_onset_of_symptoms"
-        case revised
+    /// Custom coding (a report type may be a name), so the keys are listed; `SnakeCaseJSON` spells them.
+    enum CodingKeys: CodingKey {
+        case keyData, rollingStartIntervalNumber, rollingPeriod, transmissionRiskLevel, reportType, daysSinceOnsetOfSymptoms, revised
     }
 
     init(_ key: TemporaryExposureKey, revised: Bool) {

@@ -36,9 +36,7 @@ struct NotificationServerClient {
 
         /// What `data` holds of these (nothing, if it is not a JSON object). The server's keys are snake_case.
         static func read(_ data: Data) -> Reply {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            return (try? decoder.decode(Reply.self, from: data)) ?? Reply()
+            (try? SnakeCaseJSON.decoder().decode(Reply.self, from: data)) ?? Reply()
         }
     }
 

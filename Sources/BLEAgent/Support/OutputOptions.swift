@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExposureNotification
 import Foundation
 
 /// `--json`, shared by every verb.
@@ -10,9 +11,7 @@ struct OutputOptions: ParsableArguments {
 enum Output {
     /// Prints `value` as JSON with sorted keys (stable for diffs and tests).
     static func json<Value: Encodable>(_ value: Value) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
+        let data = try SnakeCaseJSON.encoder().encode(value)
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 

@@ -10,18 +10,13 @@ enum SightingsFile {
         var aem: String
         var rssi: Int
         var secondsSinceLastScan: Int
-
-        enum CodingKeys: String, CodingKey {
-            case time, rpi, aem, rssi
-            case secondsSinceLastScan = "seconds_since_last_scan"
-        }
     }
 
     /// Parses every line; an error names the line and what is wrong with it.
     static func read(_ path: String) throws -> SightingTable {
         let text = try InputFiles.text(path, what: "sightings file")
         var table = SightingTable()
-        let decoder = JSONDecoder()
+        let decoder = SnakeCaseJSON.decoder()
         // Any line ending (\r\n from Windows tools is one Character in Swift, not "\n").
         for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)

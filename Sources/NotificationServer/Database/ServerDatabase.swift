@@ -108,10 +108,6 @@ public struct ServerStatistics: Sendable, Equatable, Codable {
     public var registeredCases: Int
     public var pendingKeys: Int
     public var publishedExports: Int
-
-    enum CodingKeys: String, CodingKey {
-        case openCases = "open_cases", registeredCases = "registered_cases", pendingKeys = "pending_keys", publishedExports = "published_exports"
-    }
 }
 
 /// State of a processing number's record.

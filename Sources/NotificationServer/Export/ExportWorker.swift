@@ -40,11 +40,6 @@ public struct ExportWorker: Sendable {
         public var paddingKeys = 0
         public var filesResumed = 0
         public var filesDeleted = 0
-
-        enum CodingKeys: String, CodingKey {
-            case filesWritten = "files_written", keysPublished = "keys_published", paddingKeys = "padding_keys"
-            case filesResumed = "files_resumed", filesDeleted = "files_deleted"
-        }
     }
 
     public let database: any ServerDatabase

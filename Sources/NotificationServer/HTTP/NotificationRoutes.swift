@@ -162,13 +162,10 @@ public struct NotificationRoutes: Sendable {
         var status: String
         var keysAccepted: Int
         var keysDropped: Int
-        enum CodingKeys: String, CodingKey { case status, keysAccepted = "keys_accepted", keysDropped = "keys_dropped" }
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable, headers extra: HTTPFields = [:]) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        let data = (try? SnakeCaseJSON.encoder([.sortedKeys]).encode(value)) ?? Data("{}".utf8)
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -22,10 +22,6 @@ public struct RegistrationService: Sendable {
         public var processingNumber: String
         public var expiresAt: Int64
         public var reissuesLeft: Int
-
-        enum CodingKeys: String, CodingKey {
-            case caseID = "case_id", processingNumber = "processing_number", expiresAt = "expires_at", reissuesLeft = "reissues_left"
-        }
     }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
