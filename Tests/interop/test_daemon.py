@@ -8,9 +8,7 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
@@ -20,92 +18,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import gaen_crypto
 import gaen_export
-from test_interop import BLEAGENT
+from agenttest import BLEAGENT, ProcessTestCase, WorkdirTestCase, bus_env, key_source_toml, run, start_bus, wait_for
 
 MESSAGE_ID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
-
-
-def start_bus(directory, procs, bus_type="system"):
-    """A private dbus-daemon listening in `directory`, open to everyone; returns its address."""
-    os.makedirs(directory)
-    conf = os.path.join(directory, "bus.conf")
-    with open(conf, "w") as f:
-        f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>{bus_type}</type><listen>unix:path={directory}/socket</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
-</busconfig>""")
-    procs.append(subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    for _ in range(100):
-        if os.path.exists(os.path.join(directory, "socket")):
-            break
-        time.sleep(0.05)
-    return f"unix:path={directory}/socket"
-
-
-class Datagrams:
-    """A bound datagram socket collecting what is sent to it (journal entries, sd_notify states)."""
-
-    def __init__(self, path):
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        self.sock.settimeout(0.2)
-        self.messages = []
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self.stop:
-            try:
-                self.messages.append(self.sock.recv(65536).decode("utf-8", "replace"))
-            except socket.timeout:
-                pass
-            except OSError:
-                return
-
-    def close(self):
-        self.stop = True
-        self.thread.join(timeout=2)
-        self.sock.close()
-
-
-class ProcessTestCase(unittest.TestCase):
-    """A temporary directory and the processes a test starts (`self.procs`), killed and closed afterwards."""
-
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.dir = self._tmp.name
-        self.procs = []
-
-    def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for stream in (p.stdout, p.stderr):
-                if stream:
-                    stream.close()
-        self._tmp.cleanup()
-
-    def wait_for(self, condition, seconds=60):
-        """Polls `condition` until it returns something true (returned) or `seconds` pass."""
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.3)
-        return condition()
 
 
 class DaemonEndToEnd(ProcessTestCase):
     def setUp(self):
         super().setUp()
-        self.bus = start_bus(os.path.join(self.dir, "bus"), self.procs)
-        self.env = dict(os.environ, BLEAGENT_BUS_ADDRESS=self.bus, DBUS_SYSTEM_BUS_ADDRESS=self.bus)
+        self.bus = start_bus(self.path("bus"), self.procs)
+        self.env = bus_env(self.bus)
         # The key server.
         self.www = os.path.join(self.dir, "www")
         os.makedirs(os.path.join(self.www, "c19r", "440"))
@@ -121,17 +43,12 @@ class DaemonEndToEnd(ProcessTestCase):
         super().tearDown()
 
     def cli(self, *args, check=True):
-        result = subprocess.run([BLEAGENT, *args], capture_output=True, text=True, env=self.env, timeout=120)
-        if check and result.returncode != 0:
-            raise AssertionError(f"bleagent {' '.join(args)} exited {result.returncode}: {result.stderr}")
-        return result
+        return run(*args, check=check, env=self.env, timeout=120)
 
     def start_daemon(self, config, journal, notify):
         env = dict(self.env, BLEAGENT_JOURNAL_SOCKET=journal, NOTIFY_SOCKET=notify, WATCHDOG_USEC="1000000")
-        daemon = subprocess.Popen([BLEAGENT, "run", "--config", config, "--bus-address", self.bus], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(daemon)
-        return daemon
+        return self.spawn([BLEAGENT, "run", "--config", config, "--bus-address", self.bus], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def prepare(self, decoys=0):
         """A consented store holding 20 minutes with a key's RPIs; the key, signed, on the key server
@@ -181,109 +98,91 @@ class DaemonEndToEnd(ProcessTestCase):
 state_directory = "{state}"
 [keys]
 download_interval_hours = 4
-[[keys.source]]
-name = "cocoa"
-base = "{self.base}"
-region = "440"
-[[keys.public_key]]
-id = "440"
-version = "v1"
-pem = "{self.dir}/public.pem"
-[notify]
+{key_source_toml("cocoa", self.base, f"{self.dir}/public.pem")}[notify]
 hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
 """)
         return state, config, hook_out, start
 
     def test_download_match_notify_once_restart_and_withdraw(self):
         state, config, hook_out, start = self.prepare()
-        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
-        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
-        try:
-            daemon = self.start_daemon(config, journal.path, notify.path)
-            self.assertTrue(self.wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
-            # A contact day is stored (and marked notified) a moment before its notice goes out: wait for the mark.
-            listed = lambda: json.loads(self.cli("exposures", "--json").stdout)
-            exposures = self.wait_for(lambda: (lambda e: e if e and all(x["notified"] for x in e) else None)(listed()))
-            today = time.strftime("%Y-%m-%d", time.gmtime(start))
-            self.assertEqual(exposures, [{"date": today, "contacts": 1, "minutes": 20, "notified": True}])
-            notices = lambda: [m for m in journal.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
-            self.assertTrue(self.wait_for(lambda: len(notices()) == 1, 10))
-            self.assertIn(f"BLEAGENT_DATE={today}", notices()[0])
-            self.assertTrue(self.wait_for(lambda: os.path.exists(hook_out), 10))
-            with open(hook_out) as f:
-                self.assertEqual(f.read().split(), [today, "20"])
-            # The round ends (files counted, download state saved) a moment after the notice: wait for it.
-            status_now = lambda: json.loads(self.cli("status", "--json", check=False).stdout)
-            status = self.wait_for(lambda: (lambda st: st if st["downloads"]["last_at"] else None)(status_now()), 30)
-            self.assertTrue(status["consent"]["accepted"])
-            self.assertEqual(status["downloads"]["files_processed"], 1)
-            self.assertEqual(status["contact_days"], 1)
-            self.assertTrue(self.wait_for(lambda: any("WATCHDOG=1" in m for m in notify.messages), 10), "no WATCHDOG=1")
-            self.assertTrue(any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in notify.messages))
+        journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
+        daemon = self.start_daemon(config, journal.path, notify.path)
+        self.assertTrue(wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
+        # A contact day is stored (and marked notified) a moment before its notice goes out: wait for the mark.
+        listed = lambda: json.loads(self.cli("exposures", "--json").stdout)
+        exposures = wait_for(lambda: (lambda e: e if e and all(x["notified"] for x in e) else None)(listed()))
+        today = time.strftime("%Y-%m-%d", time.gmtime(start))
+        self.assertEqual(exposures, [{"date": today, "contacts": 1, "minutes": 20, "notified": True}])
+        notices = lambda: [m for m in journal.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
+        self.assertTrue(wait_for(lambda: len(notices()) == 1, 10))
+        self.assertIn(f"BLEAGENT_DATE={today}", notices()[0])
+        self.assertTrue(wait_for(lambda: os.path.exists(hook_out), 10))
+        with open(hook_out) as f:
+            self.assertEqual(f.read().split(), [today, "20"])
+        # The round ends (files counted, download state saved) a moment after the notice: wait for it.
+        status_now = lambda: json.loads(self.cli("status", "--json", check=False).stdout)
+        status = wait_for(lambda: (lambda st: st if st["downloads"]["last_at"] else None)(status_now()), 30)
+        self.assertTrue(status["consent"]["accepted"])
+        self.assertEqual(status["downloads"]["files_processed"], 1)
+        self.assertEqual(status["contact_days"], 1)
+        self.assertTrue(wait_for(lambda: any("WATCHDOG=1" in m for m in notify.messages), 10), "no WATCHDOG=1")
+        self.assertTrue(any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in notify.messages))
 
-            # The daemon's own keys (GetOwnKeys): today's, made at consent, already on air; none from the future.
-            own = json.loads(self.cli("keys", "own", "--json").stdout)
-            self.assertTrue(own and all(len(k["key_data"]) == 32 and k["rolling_start_interval_number"] * 600 <= time.time() for k in own), own)
-            # An explicit download finds nothing new and notifies nothing again.
-            again = json.loads(self.cli("download", "--json").stdout)
-            self.assertEqual((again["files"], again["new_contact_days"], again["errors"]), (0, [], []))
+        # The daemon's own keys (GetOwnKeys): today's, made at consent, already on air; none from the future.
+        own = json.loads(self.cli("keys", "own", "--json").stdout)
+        self.assertTrue(own and all(len(k["key_data"]) == 32 and k["rolling_start_interval_number"] * 600 <= time.time() for k in own), own)
+        # An explicit download finds nothing new and notifies nothing again.
+        again = json.loads(self.cli("download", "--json").stdout)
+        self.assertEqual((again["files"], again["new_contact_days"], again["errors"]), (0, [], []))
 
-            # kill -9 and restart: nothing is notified twice, nothing is lost.
-            daemon.send_signal(signal.SIGKILL)
-            daemon.wait()
-            daemon = self.start_daemon(config, journal.path, notify.path)
-            self.assertTrue(self.wait_for(lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}").get("downloads", {}).get("last_at"), 30))
-            time.sleep(1)
-            self.assertEqual(len(notices()), 1, "notified the same day twice")
-            self.assertEqual(json.loads(self.cli("exposures", "--json").stdout)[0]["date"], today)
+        # kill -9 and restart: nothing is notified twice, nothing is lost.
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait()
+        daemon = self.start_daemon(config, journal.path, notify.path)
+        self.assertTrue(wait_for(lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}").get("downloads", {}).get("last_at"), 30))
+        time.sleep(1)
+        self.assertEqual(len(notices()), 1, "notified the same day twice")
+        self.assertEqual(json.loads(self.cli("exposures", "--json").stdout)[0]["date"], today)
 
-            # Withdrawing consent wipes everything.
-            self.cli("consent", "--withdraw", "--yes")
-            self.assertEqual(json.loads(self.cli("exposures", "--json").stdout), [])
-            status = json.loads(self.cli("status", "--json", check=False).stdout)
-            self.assertFalse(status["consent"]["accepted"])
-            daemon.send_signal(signal.SIGTERM)
-            self.assertEqual(daemon.wait(timeout=30), 0)
-            self.assertIn("bleagent demo", daemon.stderr.read())
-            # The daemon is down: `keys own` reads the store itself (the wipe left none), `download` needs the daemon.
-            self.assertEqual(json.loads(self.cli("keys", "own", "--json", "--state-dir", state).stdout), [])
-            self.assertEqual(self.cli("download", check=False).returncode, 69)
-        finally:
-            journal.close()
-            notify.close()
+        # Withdrawing consent wipes everything.
+        self.cli("consent", "--withdraw", "--yes")
+        self.assertEqual(json.loads(self.cli("exposures", "--json").stdout), [])
+        status = json.loads(self.cli("status", "--json", check=False).stdout)
+        self.assertFalse(status["consent"]["accepted"])
+        daemon.send_signal(signal.SIGTERM)
+        self.assertEqual(daemon.wait(timeout=30), 0)
+        self.assertIn("bleagent demo", daemon.stderr.read())
+        # The daemon is down: `keys own` reads the store itself (the wipe left none), `download` needs the daemon.
+        self.assertEqual(json.loads(self.cli("keys", "own", "--json", "--state-dir", state).stdout), [])
+        self.assertEqual(self.cli("download", check=False).returncode, 69)
 
     def test_kill_9_at_any_moment_loses_nothing_and_never_notifies_twice(self):
         """SIGKILL at random moments while the daemon starts, downloads 4 files (60,000 keys) and matches;
         then a clean run: the day is there once with its exact minutes, the files are processed once,
         and no day was notified twice."""
         state, config, hook_out, start = self.prepare(decoys=3)
-        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
-        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
+        journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
         rng = random.Random(11)
-        try:
-            kills = 0
-            for _ in range(12):
-                daemon = self.start_daemon(config, journal.path, notify.path)
-                time.sleep(rng.uniform(0.2, 2.5))
-                daemon.send_signal(signal.SIGKILL)
-                daemon.wait()
-                kills += 1
+        kills = 0
+        for _ in range(12):
             daemon = self.start_daemon(config, journal.path, notify.path)
-            listed = lambda: json.loads(self.cli("exposures", "--json", check=False).stdout or "[]")
-            exposures = self.wait_for(lambda: (lambda e: e if e and all(x["notified"] for x in e) else None)(listed()))
-            today = time.strftime("%Y-%m-%d", time.gmtime(start))
-            self.assertEqual(exposures, [{"date": today, "contacts": 1, "minutes": 20, "notified": True}], f"after {kills} kills")
-            status = json.loads(self.cli("status", "--json", check=False).stdout)
-            self.assertTrue(self.wait_for(lambda: json.loads(self.cli("status", "--json", check=False).stdout)["downloads"]["last_at"], 30))
-            again = json.loads(self.cli("download", "--json").stdout)
-            self.assertEqual(again["files"], 0, "a file processed before a kill was fetched again after the restart")
-            notices = [m for m in journal.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
-            self.assertLessEqual(len(notices), 1, "the same day was notified twice")
-            daemon.send_signal(signal.SIGTERM)
-            self.assertEqual(daemon.wait(timeout=30), 0)
-        finally:
-            journal.close()
-            notify.close()
+            time.sleep(rng.uniform(0.2, 2.5))
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait()
+            kills += 1
+        daemon = self.start_daemon(config, journal.path, notify.path)
+        listed = lambda: json.loads(self.cli("exposures", "--json", check=False).stdout or "[]")
+        exposures = wait_for(lambda: (lambda e: e if e and all(x["notified"] for x in e) else None)(listed()))
+        today = time.strftime("%Y-%m-%d", time.gmtime(start))
+        self.assertEqual(exposures, [{"date": today, "contacts": 1, "minutes": 20, "notified": True}], f"after {kills} kills")
+        status = json.loads(self.cli("status", "--json", check=False).stdout)
+        self.assertTrue(wait_for(lambda: json.loads(self.cli("status", "--json", check=False).stdout)["downloads"]["last_at"], 30))
+        again = json.loads(self.cli("download", "--json").stdout)
+        self.assertEqual(again["files"], 0, "a file processed before a kill was fetched again after the restart")
+        notices = [m for m in journal.messages if f"MESSAGE_ID={MESSAGE_ID}" in m]
+        self.assertLessEqual(len(notices), 1, "the same day was notified twice")
+        daemon.send_signal(signal.SIGTERM)
+        self.assertEqual(daemon.wait(timeout=30), 0)
 
     def test_a_refused_file_is_reported_and_fetched_again_until_it_verifies(self):
         """A file whose signature does not verify is not used, shows in status, and does not move the
@@ -299,34 +198,28 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
                                                   "batch_num": 1, "batch_size": 1},
                                                  [{"key_data": os.urandom(16).hex(), "rolling_start_interval_number": day * 144, "rolling_period": 144}],
                                                  [], forger, "440", "v1"))
-        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
-        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
-        try:
-            self.start_daemon(config, journal.path, notify.path)
-            status_now = lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}")
-            status = self.wait_for(lambda: (lambda st: st if st.get("downloads", {}).get("last_at") else None)(status_now()), 30)
-            self.assertIn("refused", status["downloads"]["last_error"] or "", status)
-            self.assertIn("signature", status["downloads"]["last_error"], status)
-            self.assertEqual(status["downloads"]["files_processed"], 0)
-            self.assertEqual(json.loads(self.cli("exposures", "--json").stdout), [])
-            # The key server mends the file: the next round fetches it again and matches it.
-            with open(good, "wb") as f:
-                f.write(signed)
-            report = json.loads(self.cli("download", "--json").stdout)
-            today = time.strftime("%Y-%m-%d", time.gmtime(start))
-            self.assertEqual((report["files"], report["new_contact_days"], report["errors"]), (1, [today], []), report)
-            self.assertIsNone(status_now()["downloads"].get("last_error"))
-        finally:
-            journal.close()
-            notify.close()
+        journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
+        self.start_daemon(config, journal.path, notify.path)
+        status_now = lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}")
+        status = wait_for(lambda: (lambda st: st if st.get("downloads", {}).get("last_at") else None)(status_now()), 30)
+        self.assertIn("refused", status["downloads"]["last_error"] or "", status)
+        self.assertIn("signature", status["downloads"]["last_error"], status)
+        self.assertEqual(status["downloads"]["files_processed"], 0)
+        self.assertEqual(json.loads(self.cli("exposures", "--json").stdout), [])
+        # The key server mends the file: the next round fetches it again and matches it.
+        with open(good, "wb") as f:
+            f.write(signed)
+        report = json.loads(self.cli("download", "--json").stdout)
+        today = time.strftime("%Y-%m-%d", time.gmtime(start))
+        self.assertEqual((report["files"], report["new_contact_days"], report["errors"]), (1, [today], []), report)
+        self.assertIsNone(status_now()["downloads"].get("last_error"))
 
     @unittest.skipUnless(shutil.which("bluezoo"), "bluezoo (pip install bluezoo) is not installed")
     def test_nothing_is_advertised_scanned_or_stored_before_consent(self):
         """Against bluezoo (a BlueZ mock) on the daemon's bus: no advertisement registered and no
         discovery before consent; both once consent is given over D-Bus; none after it is withdrawn."""
-        zoo = subprocess.Popen(["bluezoo", "--auto-enable", "-q", "-a", "00:11:22:33:44:55"], env=self.env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(zoo)
+        self.spawn(["bluezoo", "--auto-enable", "-q", "-a", "00:11:22:33:44:55"], env=self.env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def prop(interface, name):
             result = subprocess.run(["dbus-send", f"--bus={self.bus}", "--print-reply", "--dest=org.bluez", "/org/bluez/hci0",
@@ -334,38 +227,33 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
                                     capture_output=True, text=True, timeout=10)
             return result.stdout.split()[-1] if result.returncode == 0 and result.stdout.split() else None
 
-        self.assertTrue(self.wait_for(lambda: prop("org.bluez.Adapter1", "Powered") == "true", 30), "bluezoo offered no powered adapter")
+        self.assertTrue(wait_for(lambda: prop("org.bluez.Adapter1", "Powered") == "true", 30), "bluezoo offered no powered adapter")
         state = os.path.join(self.dir, "state")
         config = os.path.join(self.dir, "bleagent.toml")
         with open(config, "w") as f:
             f.write(f'[agent]\nstate_directory = "{state}"\n[radio]\nscan_window_seconds = 2\nscan_period_seconds = 10\n')
-        journal = Datagrams(os.path.join(self.dir, "journal.sock"))
-        notify = Datagrams(os.path.join(self.dir, "notify.sock"))
-        try:
-            self.start_daemon(config, journal.path, notify.path)
-            self.assertTrue(self.wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
-            deadline = time.time() + 12   # more than a scan period
-            while time.time() < deadline:
-                self.assertEqual(prop("org.bluez.LEAdvertisingManager1", "ActiveInstances"), "0", "advertised before consent")
-                self.assertEqual(prop("org.bluez.Adapter1", "Discovering"), "false", "scanned before consent")
-                time.sleep(0.5)
-            self.assertEqual(json.loads(self.cli("keys", "own", "--json").stdout), [], "a key was made before consent")
-            self.cli("consent", "--accept", "--yes")
-            self.assertTrue(self.wait_for(lambda: prop("org.bluez.LEAdvertisingManager1", "ActiveInstances") == "1", 20), "no advert after consent")
-            self.assertTrue(self.wait_for(lambda: prop("org.bluez.Adapter1", "Discovering") == "true", 20), "no scan after consent")
-            self.cli("consent", "--withdraw", "--yes")
-            self.assertTrue(self.wait_for(lambda: prop("org.bluez.LEAdvertisingManager1", "ActiveInstances") == "0", 10),
-                            "still advertising after consent was withdrawn")
-            self.assertTrue(self.wait_for(lambda: prop("org.bluez.Adapter1", "Discovering") == "false", 10), "still scanning after consent was withdrawn")
-        finally:
-            journal.close()
-            notify.close()
+        journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
+        self.start_daemon(config, journal.path, notify.path)
+        self.assertTrue(wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
+        deadline = time.time() + 12   # more than a scan period
+        while time.time() < deadline:
+            self.assertEqual(prop("org.bluez.LEAdvertisingManager1", "ActiveInstances"), "0", "advertised before consent")
+            self.assertEqual(prop("org.bluez.Adapter1", "Discovering"), "false", "scanned before consent")
+            time.sleep(0.5)
+        self.assertEqual(json.loads(self.cli("keys", "own", "--json").stdout), [], "a key was made before consent")
+        self.cli("consent", "--accept", "--yes")
+        self.assertTrue(wait_for(lambda: prop("org.bluez.LEAdvertisingManager1", "ActiveInstances") == "1", 20), "no advert after consent")
+        self.assertTrue(wait_for(lambda: prop("org.bluez.Adapter1", "Discovering") == "true", 20), "no scan after consent")
+        self.cli("consent", "--withdraw", "--yes")
+        self.assertTrue(wait_for(lambda: prop("org.bluez.LEAdvertisingManager1", "ActiveInstances") == "0", 10),
+                        "still advertising after consent was withdrawn")
+        self.assertTrue(wait_for(lambda: prop("org.bluez.Adapter1", "Discovering") == "false", 10), "still scanning after consent was withdrawn")
 
     def test_bad_configuration_names_the_key_and_does_not_start(self):
         config = os.path.join(self.dir, "bad.toml")
         with open(config, "w") as f:
             f.write("[radio]\nscan_window_seconds = \"long\"\n")
-        result = subprocess.run([BLEAGENT, "run", "--config", config, "--bus-address", self.bus], capture_output=True, text=True, timeout=30)
+        result = run("run", "--config", config, "--bus-address", self.bus, check=False, timeout=30)
         self.assertEqual(result.returncode, 78)
         self.assertIn("[radio] scan_window_seconds", result.stderr)
 
@@ -375,13 +263,12 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         self.assertIn("not running", result.stdout)
 
 
-class Demo(unittest.TestCase):
+class Demo(WorkdirTestCase):
     def test_demo_without_the_harness_says_how_to_get_it(self):
         if any(os.path.exists(f"{d}/share/bleagent/realstack/run-vm.sh") for d in ("/usr/local", "/usr")):
             self.skipTest("the harness is installed on this machine (scripts/setup.sh ran here)")
-        with tempfile.TemporaryDirectory() as empty:
-            env = dict(os.environ, BLEAGENT_HARNESS=os.path.join(empty, "none"))
-            result = subprocess.run([BLEAGENT, "demo"], cwd=empty, env=env, capture_output=True, text=True, timeout=60)
+        env = dict(os.environ, BLEAGENT_HARNESS=self.path("none"))
+        result = run("demo", check=False, cwd=self.dir, env=env, timeout=60)
         self.assertEqual(result.returncode, 69)
         self.assertIn("scripts/setup.sh", result.stderr)
 
@@ -392,26 +279,21 @@ class DesktopCompanion(ProcessTestCase):
     def buses_and_notification_server(self):
         """A system and a session bus, a stand-in notification server on the session bus; returns
         (environment, the helper script, the file the server appends Notify calls to)."""
-        system = start_bus(os.path.join(self._tmp.name, "system"), self.procs, "session")
-        session = start_bus(os.path.join(self._tmp.name, "session"), self.procs, "session")
-        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=system, DBUS_SYSTEM_BUS_ADDRESS=system, DBUS_SESSION_BUS_ADDRESS=session,
-                   XDG_STATE_HOME=os.path.join(self._tmp.name, "state"))
+        system = start_bus(self.path("system"), self.procs, "session")
+        session = start_bus(self.path("session"), self.procs, "session")
+        env = bus_env(system, DBUS_SESSION_BUS_ADDRESS=session, XDG_STATE_HOME=self.path("state"))
         helper = os.path.join(os.path.dirname(__file__), "helpers", "notifications.py")
-        out = os.path.join(self._tmp.name, "notified.jsonl")
-        server = subprocess.Popen(["/usr/bin/python3", helper, "server", out], env=env, stdout=subprocess.PIPE, text=True)
-        self.procs.append(server)
+        out = self.path("notified.jsonl")
+        server = self.spawn(["/usr/bin/python3", helper, "server", out], env=env, stdout=subprocess.PIPE, text=True)
         self.assertEqual(server.stdout.readline().strip(), "ready")
         return env, helper, out
 
     def test_contact_day_becomes_a_desktop_notification(self):
         env, helper, out = self.buses_and_notification_server()
-        companion = subprocess.Popen([BLEAGENT, "notify", "--follow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(companion)
+        companion = self.spawn([BLEAGENT, "notify", "--follow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.assertIn("Listening", companion.stdout.readline())
         subprocess.run(["/usr/bin/python3", helper, "emit", "2026-11-20", "2", "21"], env=env, check=True, timeout=30)
-        deadline = time.time() + 10
-        while time.time() < deadline and not os.path.exists(out):
-            time.sleep(0.1)
+        wait_for(lambda: os.path.exists(out), 10, 0.1)
         with open(out) as f:
             calls = [json.loads(line) for line in f]
         self.assertEqual(len(calls), 1)
@@ -422,8 +304,7 @@ class DesktopCompanion(ProcessTestCase):
     def test_a_notice_sent_while_the_companion_was_away_is_shown_when_it_starts_and_none_twice(self):
         env, helper, out = self.buses_and_notification_server()
         # The daemon notified 2026-11-20 before the companion ran.
-        agent = subprocess.Popen(["/usr/bin/python3", helper, "agent", "2026-11-20", "2", "21"], env=env, stdout=subprocess.PIPE, text=True)
-        self.procs.append(agent)
+        agent = self.spawn(["/usr/bin/python3", helper, "agent", "2026-11-20", "2", "21"], env=env, stdout=subprocess.PIPE, text=True)
         self.assertEqual(agent.stdout.readline().strip(), "ready")
 
         def calls():
@@ -433,17 +314,16 @@ class DesktopCompanion(ProcessTestCase):
                 return [json.loads(line) for line in f]
 
         def companion():
-            process = subprocess.Popen([BLEAGENT, "notify", "--follow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            self.procs.append(process)
+            process = self.spawn([BLEAGENT, "notify", "--follow"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             self.assertIn("Listening", process.stdout.readline())
             return process
 
         first = companion()
-        self.assertTrue(self.wait_for(lambda: len(calls()) == 1, 10), calls())
+        self.assertTrue(wait_for(lambda: len(calls()) == 1, 10), calls())
         self.assertIn("2026-11-20", calls()[0]["body"])
         # The same day signalled again and a new one: only the new one is shown.
         agent.send_signal(signal.SIGUSR1)
-        self.assertTrue(self.wait_for(lambda: len(calls()) == 2, 10), calls())
+        self.assertTrue(wait_for(lambda: len(calls()) == 2, 10), calls())
         time.sleep(1)
         self.assertEqual([("2026-11-20" in c["body"], "2026-11-21" in c["body"]) for c in calls()], [(True, False), (False, True)])
         # A restarted companion shows nothing again.

@@ -4,7 +4,6 @@ import json
 import os
 import random
 import subprocess
-import tempfile
 import unittest
 import zipfile
 
@@ -13,34 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import gaen_crypto
 import gaen_export
-
-BLEAGENT = os.environ.get("BLEAGENT", "bleagent")
-FIXTURES = os.environ.get("BLEAGENT_FIXTURES",
-                          os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures"))
+from agenttest import FIXTURES, REPO, WorkdirTestCase, run, run_json
 
 
-def run(*args, check=True):
-    result = subprocess.run([BLEAGENT, *args], capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"bleagent {' '.join(args)} exited {result.returncode}: {result.stderr}")
-    return result
-
-
-def run_json(*args):
-    return json.loads(run(*args, "--json").stdout)
-
-
-class Workdir(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.dir = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
+class Workdir(WorkdirTestCase):
     def signing_key(self, fmt="pkcs8"):
         key = ec.generate_private_key(ec.SECP256R1())
         encoding = serialization.PrivateFormat.PKCS8 if fmt == "pkcs8" else serialization.PrivateFormat.TraditionalOpenSSL
@@ -277,7 +252,7 @@ class ClearErrors(Workdir):
         self.assertIn("report_type must be a whole number", result.stderr)
 
 
-GUIDANCE = os.path.join(os.path.dirname(__file__), "..", "..", "share", "guidance.json")
+GUIDANCE = os.path.join(REPO, "share", "guidance.json")
 
 
 class Guidance(Workdir):
@@ -303,10 +278,6 @@ class Guidance(Workdir):
         self.assertIn("missing.toml", result.stderr)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class StoreVerbs(Workdir):
     def test_stats_and_forget_without_a_store(self):
         state = self.path("state")
@@ -324,10 +295,13 @@ class StoreVerbs(Workdir):
         os.makedirs(state)
         with open(os.path.join(state, "contacts.sqlite"), "wb") as f:
             f.write(b"")
-        result = subprocess.run([BLEAGENT, "forget", "--state-dir", state], stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True)
+        result = run("forget", "--state-dir", state, check=False, stdin=subprocess.DEVNULL)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("--yes", result.stderr)
         self.assertTrue(os.path.exists(os.path.join(state, "contacts.sqlite")))
         run("forget", "--state-dir", state, "--yes")
         self.assertFalse(os.path.exists(os.path.join(state, "contacts.sqlite")))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -16,14 +16,11 @@ import unittest
 import urllib.request
 import uuid
 import zipfile
-import io
 
 import gaen_crypto
 import gaen_export
-from test_daemon import ProcessTestCase, start_bus
-from test_interop import BLEAGENT
+from agenttest import BLEAGENT, SERVER, ProcessTestCase, bus_env, key_source_toml, run, run_json, start_bus, wait_for
 
-SERVER = os.environ.get("BLEAGENT_SERVER") or os.path.join(os.path.dirname(BLEAGENT), "bleagent-server")
 TOMORROW = 26 * 3600  # the export runs this much later: after today's keys end + their 2 h embargo
 
 
@@ -42,6 +39,14 @@ def http(method, url, body=None, headers=None):
         return error.code, error.read()
 
 
+def start_server(case, config):
+    """`bleagent-server serve --config CONFIG`, one of `case`'s processes, up (it said it listens)."""
+    server = case.spawn([SERVER, "serve", "--config", config], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    case.assertTrue(line.startswith("listening on"), f"server did not start: {line} {server.stderr.read() if server.poll() is not None else ''}")
+    return server
+
+
 class ServerTestCase(ProcessTestCase):
     database = None  # None: SQLite; a postgres:// URL for the PostgreSQL variant
 
@@ -52,10 +57,7 @@ class ServerTestCase(ProcessTestCase):
         self.data = os.path.join(self.dir, "server")
         self.config = self.server_config("server.toml")
         self.tomorrow = self.server_config("tomorrow.toml", clock=f"offset={TOMORROW}")
-        self.server = subprocess.Popen([SERVER, "serve", "--config", self.config], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(self.server)
-        line = self.server.stdout.readline()
-        self.assertTrue(line.startswith("listening on"), f"server did not start: {line} {self.server.stderr.read() if self.server.poll() is not None else ''}")
+        self.server = start_server(self, self.config)
         with open(os.path.join(self.data, "admin-token")) as f:
             self.token = f.read().strip()
 
@@ -88,17 +90,13 @@ attempts_per_client_per_hour = 1000
         return json.loads(body)
 
     def cli(self, env, *args, check=True):
-        result = subprocess.run([BLEAGENT, *args], capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
-        if check and result.returncode != 0:
-            raise AssertionError(f"bleagent {' '.join(args)} exited {result.returncode}: {result.stderr}")
-        return result
+        return run(*args, check=check, env=env, timeout=120, stdin=subprocess.DEVNULL)
 
     def agent(self, name, extra=""):
         """A consented agent with its own bus and daemon (no radio: keys are still made at consent)."""
         state = os.path.join(self.dir, name)
-        bus = start_bus(os.path.join(self.dir, f"bus-{name}"), self.procs)
-        env = dict(os.environ, BLEAGENT_BUS_ADDRESS=bus, DBUS_SYSTEM_BUS_ADDRESS=bus,
-                   BLEAGENT_JOURNAL_SOCKET=os.path.join(self.dir, f"journal-{name}"))
+        bus = start_bus(self.path(f"bus-{name}"), self.procs)
+        env = bus_env(bus, BLEAGENT_JOURNAL_SOCKET=self.path(f"journal-{name}"))
         config = os.path.join(self.dir, f"{name}.toml")
         with open(config, "w") as f:
             f.write(f"""[agent]
@@ -109,11 +107,10 @@ region = "440"
 {extra}""")
         self.cli(env, "consent", "--accept", "--yes", "--state-dir", state)
         log = os.path.join(self.dir, f"daemon-{name}.log")
-        daemon = subprocess.Popen([BLEAGENT, "run", "--config", config, "--bus-address", bus], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=open(log, "w"))
-        self.procs.append(daemon)
+        daemon = self.spawn([BLEAGENT, "run", "--config", config, "--bus-address", bus], env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(log, "w"))
         # Up when it answers on the bus (until then the CLI would read the store itself).
-        up = self.wait_for(lambda: "consent" in json.loads(self.cli(env, "status", "--json", check=False).stdout or "{}"), 30)
+        up = wait_for(lambda: "consent" in json.loads(self.cli(env, "status", "--json", check=False).stdout or "{}"), 30)
         if not up:
             daemon.kill()
             self.fail(f"agent {name}'s daemon did not come up: {open(log).read()[:3000]}")
@@ -144,7 +141,7 @@ region = "440"
 class RegistrationEndToEnd(ServerTestCase):
     def test_register_export_download_and_match(self):
         state_a, config_a, env_a = self.agent("A")
-        own = self.wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
+        own = wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
         self.assertTrue(own, "agent A has no keys")
         today = time.strftime("%Y-%m-%d", time.gmtime())
         register = ["register", "--config", config_a, "--state-dir", state_a, "--symptoms", "yes", "--onset-date", today, "--consent"]
@@ -168,9 +165,9 @@ class RegistrationEndToEnd(ServerTestCase):
         self.assertIn("already used", again.stderr)
 
         # Today's keys are embargoed: an export now publishes nothing.
-        now = json.loads(subprocess.run([SERVER, "export", "--config", self.config, "--json"], capture_output=True, text=True, check=True).stdout)
+        now = run_json("export", "--config", self.config, binary=SERVER)
         self.assertEqual(now["files_written"], 0)
-        later = json.loads(subprocess.run([SERVER, "export", "--config", self.tomorrow, "--json"], capture_output=True, text=True, check=True).stdout)
+        later = run_json("export", "--config", self.tomorrow, binary=SERVER)
         self.assertEqual((later["files_written"], later["keys_published"]), (1, len(own)))
         counts, entries = self.published()
         self.assertEqual({k["key_data"]: counts.get(k["key_data"]) for k in own}, {k["key_data"]: 1 for k in own})
@@ -206,16 +203,8 @@ class RegistrationEndToEnd(ServerTestCase):
         env_plain = dict(os.environ, BLEAGENT_BUS_ADDRESS="unix:path=/nonexistent")
         self.cli(env_plain, "consent", "--accept", "--yes", "--state-dir", state_b)
         self.cli(env_plain, "store", "import", sightings, "--state-dir", state_b)
-        _, _, env_b = self.agent("B", f"""[[keys.source]]
-name = "test server"
-base = "{self.base}"
-region = "440"
-[[keys.public_key]]
-id = "440"
-version = "v1"
-pem = "{self.data}/signing-key.pub.pem"
-""")
-        exposures = self.wait_for(lambda: json.loads(self.cli(env_b, "exposures", "--json").stdout), 60)
+        _, _, env_b = self.agent("B", key_source_toml("test server", self.base, f"{self.data}/signing-key.pub.pem"))
+        exposures = wait_for(lambda: json.loads(self.cli(env_b, "exposures", "--json").stdout), 60)
         self.assertEqual(len(exposures), 1, exposures)
         self.assertEqual(exposures[0]["contacts"], 1)
 
@@ -236,28 +225,27 @@ pem = "{self.data}/signing-key.pub.pem"
         request["idempotency_key"] = str(uuid.uuid4())
         other = http("PUT", f"{self.base}/v3/diagnosis", json.dumps(request).encode(), {"Content-Type": "application/json"})
         self.assertEqual((other[0], json.loads(other[1])["error"]), (409, "processing_number_used"))
-        status = json.loads(subprocess.run([SERVER, "status", "--config", self.config, "--json"], capture_output=True, text=True, check=True).stdout)
+        status = run_json("status", "--config", self.config, binary=SERVER)
         self.assertEqual(status["pending_keys"], 3)
 
     def test_an_expired_number_is_explained_and_a_reissued_one_works(self):
         earlier = self.server_config("earlier.toml", clock="offset=-7200")
-        issued = json.loads(subprocess.run([SERVER, "number", "issue", "--config", earlier, "--json"], capture_output=True, text=True, check=True).stdout)
+        issued = run_json("number", "issue", "--config", earlier, binary=SERVER)
         state_a, config_a, env_a = self.agent("A")
-        self.wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
+        wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
         register = ["register", "--config", config_a, "--state-dir", state_a, "--symptoms", "no", "--test-date",
                     time.strftime("%Y-%m-%d", time.gmtime()), "--consent"]
         expired = self.cli(env_a, *register, "--processing-number", issued["processing_number"], check=False)
         self.assertEqual(expired.returncode, 3)
         self.assertIn("expired", expired.stderr)
         self.assertIn("reissue", expired.stderr)
-        fresh = json.loads(subprocess.run([SERVER, "number", "reissue", issued["case_id"], "--config", self.config, "--json"],
-                                          capture_output=True, text=True, check=True).stdout)
+        fresh = run_json("number", "reissue", issued["case_id"], "--config", self.config, binary=SERVER)
         self.assertEqual(fresh["reissues_left"], 3)
         self.cli(env_a, *register, "--processing-number", fresh["processing_number"])
 
     def test_the_server_unreachable_is_exit_69_and_nothing_is_lost(self):
         state_a, config_a, env_a = self.agent("A")
-        self.wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
+        wait_for(lambda: json.loads(self.cli(env_a, "keys", "own", "--json").stdout or "[]"), 30)
         issued = self.issue()
         self.server.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.wait(timeout=30), 0)
@@ -268,9 +256,7 @@ pem = "{self.data}/signing-key.pub.pem"
         self.assertIn("will not register twice", down.stderr)
         pending = json.load(open(os.path.join(state_a, "registration-pending.json")))
         # Back up: the same command registers, with the idempotency key of the failed attempt.
-        self.server = subprocess.Popen([SERVER, "serve", "--config", self.config], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(self.server)
-        self.assertTrue(self.server.stdout.readline().startswith("listening on"))
+        self.server = start_server(self, self.config)
         self.cli(env_a, *register)
         self.assertFalse(os.path.exists(os.path.join(state_a, "registration-pending.json")))
         self.assertEqual(len(pending["idempotencyKey"]), 36)
@@ -298,11 +284,11 @@ pem = "{self.data}/signing-key.pub.pem"
                 export.send_signal(signal.SIGKILL)
                 kills += 1
             export.wait()
-        subprocess.run([SERVER, "export", "--config", self.tomorrow], check=True, capture_output=True)
+        run("export", "--config", self.tomorrow, binary=SERVER)
         counts, entries = self.published()
         self.assertEqual({k: counts.get(k, 0) for k in registered}, {k: 1 for k in registered}, f"after {kills} kills")
         self.assertEqual(len(entries), 5)   # one file per key day
-        status = json.loads(subprocess.run([SERVER, "status", "--config", self.config, "--json"], capture_output=True, text=True, check=True).stdout)
+        status = run_json("status", "--config", self.config, binary=SERVER)
         self.assertEqual(status["pending_keys"], 0)
         print(f"\n    {kills} of 12 export runs killed; {len(registered)} keys published once each", end=" ")
 
@@ -326,9 +312,7 @@ clock = "speed=60"
 number_lifetime_minutes = 1
 delivery_command = "echo $BLEAGENT_CASE_ID $BLEAGENT_PROCESSING_NUMBER $BLEAGENT_REISSUES_LEFT >> {delivered}"
 """)
-        server = subprocess.Popen([SERVER, "serve", "--config", config], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(server)
-        self.assertTrue(server.stdout.readline().startswith("listening on"))
+        server = start_server(self, config)
         with open(os.path.join(data, "admin-token")) as f:
             token = f.read().strip()
         status, body = http("POST", f"http://127.0.0.1:{port}/v1/admin/cases", headers={"Authorization": f"Bearer {token}"})
@@ -340,7 +324,7 @@ delivery_command = "echo $BLEAGENT_CASE_ID $BLEAGENT_PROCESSING_NUMBER $BLEAGENT
                 return []
             with open(delivered) as f:
                 return [line.split() for line in f if line.strip()]
-        self.assertTrue(self.wait_for(lambda: len(lines()) >= 4, 60), f"delivered: {lines()}")
+        self.assertTrue(wait_for(lambda: len(lines()) >= 4, 60), f"delivered: {lines()}")
         time.sleep(4)   # several more expiries: no fifth number
         got = lines()
         self.assertEqual([line[0] for line in got], [issued["case_id"]] * 4)

@@ -7,7 +7,9 @@ import subprocess
 import unittest
 import xml.etree.ElementTree as ET
 
-SYSTEMD = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "systemd"))
+from agenttest import REPO
+
+SYSTEMD = os.path.join(REPO, "systemd")
 
 
 @unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze is not installed")

@@ -22,9 +22,25 @@ import dbus.service
 from gi.repository import GLib
 
 
-def server(out):
+def connect(variable):
+    """The bus whose address is in $`variable`, on GLib's main loop."""
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
-    bus = dbus.bus.BusConnection(os.environ["DBUS_SESSION_BUS_ADDRESS"])
+    return dbus.bus.BusConnection(os.environ[variable])
+
+
+class Agent(dbus.service.Object):
+    """org.bleagent.Agent's ContactDay signal."""
+
+    @dbus.service.signal("org.bleagent.Agent1", signature="suu")
+    def ContactDay(self, date, contacts, minutes):
+        pass
+
+    def contact_day(self, date, contacts, minutes):
+        self.ContactDay(date, dbus.UInt32(contacts), dbus.UInt32(minutes))
+
+
+def server(out):
+    bus = connect("DBUS_SESSION_BUS_ADDRESS")
 
     class Notifications(dbus.service.Object):
         @dbus.service.method("org.freedesktop.Notifications", in_signature="susssasa{sv}i", out_signature="u")
@@ -40,43 +56,31 @@ def server(out):
 
 
 def emit(date, contacts, minutes):
-    dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
-    bus = dbus.bus.BusConnection(os.environ["DBUS_SYSTEM_BUS_ADDRESS"])
-
-    class Agent(dbus.service.Object):
-        @dbus.service.signal("org.bleagent.Agent1", signature="suu")
-        def ContactDay(self, date, contacts, minutes):
-            pass
-
+    bus = connect("DBUS_SYSTEM_BUS_ADDRESS")
     name = dbus.service.BusName("org.bleagent.Agent", bus)
     agent = Agent(bus, "/org/bleagent/Agent")
     time.sleep(0.5)
-    agent.ContactDay(date, dbus.UInt32(contacts), dbus.UInt32(minutes))
+    agent.contact_day(date, contacts, minutes)
     loop = GLib.MainLoop()
     GLib.timeout_add(1000, loop.quit)
     loop.run()
 
 
 def agent(date, contacts, minutes):
-    dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
-    bus = dbus.bus.BusConnection(os.environ["DBUS_SYSTEM_BUS_ADDRESS"])
+    bus = connect("DBUS_SYSTEM_BUS_ADDRESS")
 
-    class Agent(dbus.service.Object):
+    class Notified(Agent):
         @dbus.service.method("org.bleagent.Agent1", in_signature="", out_signature="s")
         def GetExposures(self):
             return json.dumps([{"date": date, "contacts": contacts, "minutes": minutes, "notified": True}])
 
-        @dbus.service.signal("org.bleagent.Agent1", signature="suu")
-        def ContactDay(self, date, contacts, minutes):
-            pass
-
     name = dbus.service.BusName("org.bleagent.Agent", bus)
-    service = Agent(bus, "/org/bleagent/Agent")
+    service = Notified(bus, "/org/bleagent/Agent")
     later = (datetime.date.fromisoformat(date) + datetime.timedelta(days=1)).isoformat()
 
     def emit_both():
-        service.ContactDay(date, dbus.UInt32(contacts), dbus.UInt32(minutes))
-        service.ContactDay(later, dbus.UInt32(1), dbus.UInt32(17))
+        service.contact_day(date, contacts, minutes)
+        service.contact_day(later, 1, 17)
         return False
 
     signal.signal(signal.SIGUSR1, lambda *_: GLib.idle_add(emit_both))
