@@ -109,6 +109,7 @@ let package = Package(
             name: "BLEAgentServer",
             dependencies: [
                 "NotificationServer",
+                "ExposureNotification",
                 "TOMLConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -74,12 +74,11 @@ def start_bus(directory, procs, bus_type="system"):
     """A private dbus-daemon listening in `directory`, open to everyone; returns its address."""
     os.makedirs(directory)
     conf = os.path.join(directory, "bus.conf")
+    # The one private-bus configuration, shared with the Swift tests (TestSupport/PrivateBus.swift).
+    with open(os.path.join(REPO, "Tests", "TestSupport", "private-bus.conf"), encoding="utf-8") as f:
+        template = f.read()
     with open(conf, "w") as f:
-        f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>{bus_type}</type><listen>unix:path={directory}/socket</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
-</busconfig>""")
+        f.write(template.replace("@TYPE@", bus_type).replace("@SOCKET@", os.path.join(directory, "socket")))
     procs.append(subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     wait_for(lambda: os.path.exists(os.path.join(directory, "socket")), 5, 0.05)
