@@ -14,9 +14,13 @@ apt_install "${BUILD_PACKAGES[@]}"
 
 stage "build bleagent and bleagent-server (release)"
 for product in bleagent bleagent-server; do
+  # The build's own status decides (a binary left by an earlier build must not be installed).
+  set +e
   swift build -c release --scratch-path "$BUILD_DIR/release" --product "$product" 2>&1 \
-    | grep -Ev "^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare" || true
-  [ -x "$BUILD_DIR/release/release/$product" ] || { echo "build of $product failed" >&2; exit 1; }
+    | grep -Ev "^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare"
+  rc=${PIPESTATUS[0]}
+  set -e
+  [ "$rc" -eq 0 ] && [ -x "$BUILD_DIR/release/release/$product" ] || { echo "build of $product failed (swift build exit $rc)" >&2; exit 1; }
 done
 built="$BUILD_DIR/release/release/bleagent"
 

@@ -33,66 +33,72 @@ struct RunCommand: AsyncParsableCommand {
     var serviceBusAddress: String?
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in JournalLogHandler(label: label) }
-        let logger = Logger(label: "bleagent")
-        let configuration: AgentConfiguration
-        do {
-            configuration = try AgentConfiguration.load(path: config)
-        } catch {
-            FileHandle.standardError.write(Data("bleagent: \(error)\n".utf8))
-            throw ExitCode(78)
+        try await reportingErrors {
+            LoggingSystem.bootstrap { label in JournalLogHandler(label: label) }
+            let logger = Logger(label: "bleagent")
+            let configuration: AgentConfiguration
+            do { configuration = try AgentConfiguration.load(path: config) } catch { throw CLIError(.configuration, "\(error)") }
+            let (bus, serviceBus) = try await connectBuses()
+            try await claimServiceName(on: serviceBus)
+            await explainAMissingRadio(bus, logger: logger)
+            let store: ContactStore
+            do {
+                store = try await ContactStore.open(configuration.storeDirectory,
+                                                    configuration: .init(rpiCapPerDay: configuration.rpiCapPerDay), now: Int64(configuration.clock.now()))
+            } catch {
+                throw CLIError(.failure, "\(error)")
+            }
+            if let loss = store.lossAtOpen {
+                logger.critical("contact store: \(loss)")
+                Output.warning("contact store: \(loss)")
+            }
+            try await serve(configuration: configuration, store: store, bus: bus, serviceBus: serviceBus, logger: logger)
         }
-        let notifier = SystemdNotifier()
+    }
+
+    /// The bus bluetoothd is on, and the one our API is served on (the same one unless --service-bus-address).
+    private func connectBuses() async throws(CLIError) -> (radio: DBusConnection, service: DBusConnection) {
         let bus: DBusConnection
         do throws(DBusError) {
             if let busAddress { bus = try await DBusConnection.connect(address: busAddress) } else { bus = try await DBusConnection.system() }
         } catch {
-            FileHandle.standardError.write(Data("bleagent: \(BlueZAdapters.explain(error)). To see the whole story on virtual radios, run `bleagent demo`.\n".utf8))
-            throw ExitCode(1)
+            throw CLIError(.failure, "\(BlueZAdapters.explain(error)). To see the whole story on virtual radios, run `bleagent demo`.")
         }
-        let serviceBus: DBusConnection
-        if let serviceBusAddress {
-            do throws(DBusError) { serviceBus = try await DBusConnection.connect(address: serviceBusAddress) } catch {
-                FileHandle.standardError.write(Data("bleagent: cannot connect to the service bus \(serviceBusAddress): \(error)\n".utf8))
-                throw ExitCode(1)
-            }
-        } else {
-            serviceBus = bus
+        guard let serviceBusAddress else { return (bus, bus) }
+        do throws(DBusError) { return (bus, try await DBusConnection.connect(address: serviceBusAddress)) } catch {
+            throw CLIError(.failure, "cannot connect to the service bus \(serviceBusAddress): \(error)")
         }
-        do {
-            let reply = try await serviceBus.call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
-                                                          member: "RequestName", arguments: [.string(AgentService.busName), .uint32(4)]))
-            guard reply.first?.integer == 1 else {
-                FileHandle.standardError.write(Data("bleagent: another bleagent daemon already runs (\(AgentService.busName) is taken)\n".utf8))
-                throw ExitCode(1)
-            }
-        } catch let error as DBusError {
-            FileHandle.standardError.write(Data("bleagent: cannot own \(AgentService.busName) on the bus: \(error) (is systemd/org.bleagent.Agent.conf installed in /etc/dbus-1/system.d?)\n".utf8))
-            throw ExitCode(1)
+    }
+
+    /// Owns org.bleagent.Agent, or says why not (another daemon, or the bus policy is not installed).
+    private func claimServiceName(on serviceBus: DBusConnection) async throws(CLIError) {
+        let reply: [DBusValue]
+        do throws(DBusError) {
+            reply = try await serviceBus.call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+                                                             member: "RequestName", arguments: [.string(AgentService.busName), .uint32(4)]))
+        } catch {
+            throw CLIError(.failure, "cannot own \(AgentService.busName) on the bus: \(error) (is systemd/org.bleagent.Agent.conf installed in /etc/dbus-1/system.d?)")
         }
-        // A newcomer without a radio learns at once why nothing happens, and where to see it work.
+        guard reply.first?.integer == 1 else { throw CLIError(.failure, "another bleagent daemon already runs (\(AgentService.busName) is taken)") }
+    }
+
+    /// A newcomer without a radio learns at once why nothing happens, and where to see it work.
+    private func explainAMissingRadio(_ bus: DBusConnection, logger: Logger) async {
         let noRadio: String?
         do throws(DBusError) {
             noRadio = try await BlueZAdapters.list(bus).isEmpty ? "no Bluetooth adapter on this machine" : nil
         } catch {
             noRadio = BlueZAdapters.explain(error)
         }
-        if let noRadio {
-            logger.warning("\(noRadio): nothing is advertised or scanned until an adapter appears. To see the whole story on virtual radios, run `bleagent demo`.")
-            FileHandle.standardError.write(Data("bleagent: \(noRadio); waiting for an adapter. Try `bleagent demo` to see it work on virtual radios.\n".utf8))
-        }
-        let store: ContactStore
-        do {
-            store = try await ContactStore.open(configuration.storeDirectory,
-                                                configuration: .init(rpiCapPerDay: configuration.rpiCapPerDay), now: Int64(configuration.clock.now()))
-        } catch {
-            FileHandle.standardError.write(Data("bleagent: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        if let loss = store.lossAtOpen {
-            logger.critical("contact store: \(loss)")
-            FileHandle.standardError.write(Data("bleagent: contact store: \(loss)\n".utf8))
-        }
+        guard let noRadio else { return }
+        logger.warning("\(noRadio): nothing is advertised or scanned until an adapter appears. To see the whole story on virtual radios, run `bleagent demo`.")
+        FileHandle.standardError.write(Data("bleagent: \(noRadio); waiting for an adapter. Try `bleagent demo` to see it work on virtual radios.\n".utf8))
+    }
+
+    /// Wires the daemon, serves the API, and runs until SIGTERM or SIGINT.
+    private func serve(configuration: AgentConfiguration, store: ContactStore, bus: DBusConnection, serviceBus: DBusConnection,
+                       logger: Logger) async throws {
+        let notifier = SystemdNotifier()
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let contactNotifier = ContactNotifier(journal: JournalSocket.system, logger: logger, hook: configuration.hook) { day in
             try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
@@ -110,7 +116,7 @@ struct RunCommand: AsyncParsableCommand {
         notifier.notify("STOPPING=1")
         try? await http.shutdown()
         bus.close()
-        if serviceBusAddress != nil { serviceBus.close() }
+        if serviceBus !== bus { serviceBus.close() }
     }
 }
 

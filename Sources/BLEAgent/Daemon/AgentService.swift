@@ -19,45 +19,41 @@ final class AgentService: DBusExportedObject {
         let daemon = daemon
         switch (call.interface, call.member) {
         case (Self.interface, "GetStatus"):
-            return .later { sink in Task { sink.send(.values([.string(Self.json(await daemon.status()))])) } }
+            return Self.later { [.string(Self.json(await daemon.status()))] }
         case (Self.interface, "GetExposures"):
-            return .later { sink in
-                Task {
-                    do throws(StoreError) { sink.send(.values([.string(Self.json(try await daemon.exposures()))])) } catch { sink.send(.error(Self.error(error))) }
-                }
-            }
+            return Self.later { [.string(Self.json(try await daemon.exposures()))] }
         case (Self.interface, "GetOwnKeys"):
             // The bus policy lets only root ask: these keys are what a positive registration shares.
-            return .later { sink in
-                Task {
-                    do throws(StoreError) {
-                        sink.send(.values([.string(Self.json(try await daemon.diagnosisKeys().map { KeyJSON($0, revised: false) }))]))
-                    } catch {
-                        sink.send(.error(Self.error(error)))
-                    }
-                }
-            }
+            return Self.later { [.string(Self.json(try await daemon.diagnosisKeys().map { KeyJSON($0, revised: false) }))] }
         case (Self.interface, "AcceptConsent"):
             guard let terms = call.arguments.first?.string else {
                 return .error(DBusError(name: DBusError.invalidArgsName, message: "AcceptConsent takes the terms version (s)"))
             }
-            return .later { sink in
-                Task {
-                    do throws(StoreError) { try await daemon.acceptConsent(termsVersion: terms); sink.send(.empty) } catch { sink.send(.error(Self.error(error))) }
-                }
-            }
+            return Self.later { try await daemon.acceptConsent(termsVersion: terms); return [] }
         case (Self.interface, "WithdrawConsent"), (Self.interface, "Forget"):
-            return .later { sink in
-                Task {
-                    do throws(StoreError) { try await daemon.withdrawConsent(); sink.send(.empty) } catch { sink.send(.error(Self.error(error))) }
-                }
-            }
+            return Self.later { try await daemon.withdrawConsent(); return [] }
         case (Self.interface, "DownloadNow"):
-            return .later { sink in Task { sink.send(.values([.string(Self.json(await daemon.downloadAndMatch()))])) } }
+            return Self.later { [.string(Self.json(await daemon.downloadAndMatch()))] }
         case ("org.freedesktop.DBus.Introspectable", "Introspect"):
             return .values([.string(Self.introspection)])
         default:
             return .error(DBusError(name: DBusError.unknownMethodName, message: "\(call.interface ?? "").\(call.member ?? "") does not exist"))
+        }
+    }
+
+    /// Answers once `work` is done, off the bus thread: its values, or the store's error (the only
+    /// error the daemon's methods throw).
+    static func later(_ work: @escaping @Sendable () async throws -> [DBusValue]) -> DBusReply {
+        .later { sink in
+            Task {
+                do {
+                    sink.send(.values(try await work()))
+                } catch let error as StoreError {
+                    sink.send(.error(Self.error(error)))
+                } catch {
+                    sink.send(.error(DBusError(name: "org.freedesktop.DBus.Error.Failed", message: "\(error)")))
+                }
+            }
         }
     }
 

@@ -14,6 +14,8 @@ struct CLIError: Error, CustomStringConvertible {
         case noInput
         /// 69 (EX_UNAVAILABLE): the daemon (or another service needed) is not running.
         case unavailable
+        /// 78 (EX_CONFIG): the configuration file is refused.
+        case configuration
     }
 
     var kind: Kind
@@ -33,6 +35,7 @@ struct CLIError: Error, CustomStringConvertible {
         case .dataError: ExitCode(65)
         case .noInput: ExitCode(66)
         case .unavailable: ExitCode(69)
+        case .configuration: ExitCode(78)
         }
     }
 }
