@@ -18,7 +18,7 @@ extension ContactStore: DownloadStore {}
 struct DownloadRound: Sendable {
     let sources: [AgentConfiguration.KeySource]
     let store: any DownloadStore
-    let downloader: KeyDownloader
+    let downloader: any KeyFetcher
     let check: ExposureCheck
     let maximumIndexBytes: Int
     let maximumFileBytes: Int
@@ -86,7 +86,7 @@ struct DownloadRound: Sendable {
 
 extension DownloadRound {
     /// The round the daemon runs: the configuration's sources, size limits, signing keys and risk model.
-    init(_ configuration: AgentConfiguration, store: any DownloadStore, downloader: KeyDownloader, notifier: ContactNotifier) {
+    init(_ configuration: AgentConfiguration, store: any DownloadStore, downloader: any KeyFetcher, notifier: ContactNotifier) {
         let check = ExposureCheck(store: store, keyring: configuration.keyring, policy: configuration.signaturePolicy,
                                   risk: configuration.risk, notify: { day in await notifier.notify(day) })
         self.init(sources: configuration.sources, store: store, downloader: downloader, check: check,

@@ -3,8 +3,13 @@ import ExposureNotification
 import Foundation
 import NIOCore
 
+/// What a download round needs to fetch a file: its bytes, at most `maximumBytes`.
+protocol KeyFetcher: Sendable {
+    func fetch(_ url: URL, maximumBytes: Int) async throws -> Data
+}
+
 /// Fetches key server files over HTTP(S) with a size cap and a timeout.
-struct KeyDownloader: Sendable {
+struct KeyDownloader: KeyFetcher {
     let client: HTTPClient
 
     struct Failure: Error, CustomStringConvertible {
@@ -36,5 +41,11 @@ struct KeyDownloader: Sendable {
         } catch {
             throw Failure(url: url.absoluteString, reason: "\(error)")
         }
+    }
+}
+
+extension KeyDownloader {
+    func fetch(_ url: URL, maximumBytes: Int) async throws -> Data {
+        try await fetch(url, maximumBytes: maximumBytes, timeout: .seconds(60))
     }
 }

@@ -12,13 +12,22 @@ protocol SightingStore: Sendable {
 
 extension ContactStore: SightingStore {}
 
+/// What the recorder needs of a radio: run it, hear its batches of sightings, read its status.
+protocol RadioSource: Sendable {
+    var sightings: AsyncStream<[Sighting]> { get }
+    var status: RadioStatus { get async }
+    func run() async throws(DBusError)
+}
+
+extension RadioAgent: RadioSource {}
+
 /// The radio side of the daemon: runs the radio agent (advertising this device's identifiers,
 /// scanning) and stores what it hears. Neither a radio that stops with an error nor a batch the
 /// store refuses is swallowed: both are logged and kept for `status` until things work again.
 actor Recorder {
     private let logger: Logger
     private let now: @Sendable () -> Double
-    private var radio: RadioAgent?
+    private var radio: (any RadioSource)?
     private var tasks: [Task<Void, Never>] = []
     /// Why the radio agent stopped, if it stopped with an error (cleared when recording starts again).
     private(set) var radioFailure: String?
@@ -44,7 +53,7 @@ actor Recorder {
     }
 
     /// Starts `agent` and stores every batch of sightings it hands over in `store`.
-    func start(_ agent: RadioAgent, into store: any SightingStore) {
+    func start(_ agent: any RadioSource, into store: any SightingStore) {
         guard radio == nil else { return }
         radio = agent
         radioFailure = nil

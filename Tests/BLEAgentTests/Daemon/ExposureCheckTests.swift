@@ -12,39 +12,6 @@ struct ExposureCheckTests {
     /// 2026-03-01 12:00 UTC.
     static let noon: Int64 = 1_772_366_400
 
-    actor FakeStore: ExposureStore {
-        var sightings: [Sighting] = []
-        var processed: Set<FileDigest> = []
-        var windows: [ExposureWindow] = []
-        var days: [ExposureDay: ContactDayRecord] = [:]
-        var windowReads = 0
-        var writes = 0
-
-        init(sightings: [Sighting]) { self.sightings = sightings }
-
-        func sightingTable(now: Int64) async throws(StoreError) -> SightingTable { SightingTable(sightings) }
-        func processedFiles() async throws(StoreError) -> Set<FileDigest> { processed }
-        func recordProcessed(_ digests: [FileDigest], now: Int64) async throws(StoreError) {
-            writes += 1
-            processed.formUnion(digests)
-        }
-        func saveExposureWindows(_ new: [ExposureWindow], now: Int64) async throws(StoreError) -> [ExposureWindow] {
-            writes += 1
-            windows.removeAll { old in new.contains { $0.keyData == old.keyData && $0.day == old.day } }
-            windows += new
-            return windows
-        }
-        func exposureWindows(now: Int64) async throws(StoreError) -> [ExposureWindow] {
-            windowReads += 1
-            return windows
-        }
-        func contactDays(now: Int64) async throws(StoreError) -> [ContactDayRecord] { days.values.sorted { $0.day < $1.day } }
-        func saveContactDays(_ records: [ContactDayRecord], now: Int64) async throws(StoreError) {
-            writes += 1
-            for record in records { days[record.day] = record }
-        }
-    }
-
     actor Notices {
         var days: [String] = []
         func add(_ day: ContactDayRecord) { days.append(day.day.iso8601) }
