@@ -7,12 +7,6 @@ public struct TableReader {
     public let section: String
     public let path: String
 
-    public init(table: TOMLTable, section: String, path: String) {
-        self.table = table
-        self.section = section
-        self.path = path
-    }
-
     /// Parses a whole file; a syntax error names its line.
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> TableReader {
         do {

@@ -172,11 +172,7 @@ struct ContactStoreTests {
 
     @Test func aDamagedKeySlotHealsFromTheOther() async throws {
         let temp = TemporaryDirectory()
-        do {
-            let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-            defer { store.close() }
-            _ = try await store.record(Sample.sightings(0..<5, time: Sample.noon), now: Sample.noon)
-        }
+        try await temp.recordAndClose(0..<5)
         try Data(repeating: 0xFF, count: 100).write(to: URL(fileURLWithPath: temp.store.epochKeySlot(0)))
         let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
         #expect(try await store.sightingTable(now: Sample.noon).count == 5)

@@ -88,11 +88,7 @@ struct ExpiryTests {
 
     @Test func expiryRunsAtOpenWhateverTheDowntime() async throws {
         let temp = TemporaryDirectory()
-        do {
-            let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-            defer { store.close() }
-            _ = try await store.record(Sample.sightings(0..<10, time: Sample.noon), now: Sample.noon)
-        }
+        try await temp.recordAndClose(0..<10)
         // Down for 30 days.
         let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon + 30 * 86_400)
         #expect(try await store.sightingTable(now: Sample.noon + 30 * 86_400).isEmpty)
@@ -122,11 +118,7 @@ struct ExpiryTests {
 
     @Test func wipeWithoutTheDaemonNeedsNoKey() async throws {
         let temp = TemporaryDirectory()
-        do {
-            let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-            defer { store.close() }
-            _ = try await store.record(Sample.sightings(0..<100, time: Sample.noon), now: Sample.noon)
-        }
+        try await temp.recordAndClose(0..<100)
         // Without the key the data is unreadable; wiping still works.
         try FileManager.default.removeItem(atPath: temp.store.keyFile)
         try ContactStore.wipe(temp.store)

@@ -8,12 +8,6 @@ public struct KeyMatch: Hashable, Sendable {
         public var interval: ENIntervalNumber
         /// The sighting's metadata, decrypted with the key's AEMK and within bounds.
         public var metadata: AssociatedMetadata
-
-        public init(sightingIndex: Int, interval: ENIntervalNumber, metadata: AssociatedMetadata) {
-            self.sightingIndex = sightingIndex
-            self.interval = interval
-            self.metadata = metadata
-        }
     }
 
     public var key: TemporaryExposureKey
@@ -22,11 +16,4 @@ public struct KeyMatch: Hashable, Sendable {
     public var hits: [Hit]
     /// Sightings whose RPI matched but whose decrypted metadata was out of bounds (dropped).
     public var invalidMetadata: Int
-
-    public init(key: TemporaryExposureKey, revised: Bool, hits: [Hit], invalidMetadata: Int = 0) {
-        self.key = key
-        self.revised = revised
-        self.hits = hits
-        self.invalidMetadata = invalidMetadata
-    }
 }

@@ -9,14 +9,6 @@ public struct DailyRisk: Hashable, Sendable {
     public var windows: Int
     public var isContactDay: Bool
 
-    public init(day: ExposureDay, score: Double, seconds: Int, windows: Int, isContactDay: Bool) {
-        self.day = day
-        self.score = score
-        self.seconds = seconds
-        self.windows = windows
-        self.isContactDay = isContactDay
-    }
-
     /// Whole minutes, rounded down.
     public var minutes: Int { seconds / 60 }
 }

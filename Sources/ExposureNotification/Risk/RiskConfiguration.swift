@@ -40,13 +40,16 @@ public struct RiskConfiguration: Hashable, Sendable, Codable {
         minimumDailySeconds: 900, rssiCorrection: 0)
 
     /// The classic public-health definition: about 1 metre (typical attenuation ≤ 55 dB) for at
-    /// least 15 minutes in a day; nothing farther counts.
-    public static let classic = RiskConfiguration(
-        name: "classic-1m-15min", attenuationThresholds: [55, 63, 70], attenuationWeights: [1.0, 0.0, 0.0, 0.0],
-        highInfectiousnessDays: [-14...14], standardInfectiousnessDays: [], infectiousnessWhenMissing: .high,
-        highInfectiousnessWeight: 1.0, standardInfectiousnessWeight: 1.0, reportTypeWeights: [1.0, 1.0, 1.0, 1.0],
-        reportTypeWhenMissing: .confirmedTest, maximumSecondsPerScan: 600, minimumDailyScore: 900,
-        minimumDailySeconds: 900, rssiCorrection: 0)
+    /// least 15 minutes in a day; nothing farther counts. COCOA's model with these changes.
+    public static let classic: RiskConfiguration = {
+        var model = cocoa
+        model.name = "classic-1m-15min"
+        model.attenuationThresholds = [55, 63, 70]
+        model.attenuationWeights = [1.0, 0.0, 0.0, 0.0]
+        model.highInfectiousnessDays = [-14...14]
+        model.minimumDailyScore = 900
+        return model
+    }()
 
     public static let presets: [RiskConfiguration] = [.cocoa, .classic]
 

@@ -91,14 +91,6 @@ public struct ExportRecord: Sendable, Equatable, Codable {
     public var createdMillis: Int64
     public var keyCount: Int
 
-    public init(id: Int64, region: String, day: ExposureDay, createdMillis: Int64, keyCount: Int) {
-        self.id = id
-        self.region = region
-        self.day = day
-        self.createdMillis = createdMillis
-        self.keyCount = keyCount
-    }
-
     /// The file's name in its region's folder.
     public var fileName: String { "\(day.iso8601)-\(id).zip" }
 }

@@ -6,6 +6,13 @@ import TestSupport
 extension TemporaryDirectory {
     /// The store's state directory inside (not yet created).
     var store: StoreDirectory { StoreDirectory(path: path + "/state") }
+
+    /// Leaves a store here holding `sightings` recorded at noon, closed again (what a restart finds).
+    func recordAndClose(_ sightings: Range<UInt64>) async throws {
+        let store = try await ContactStore.open(self.store, configuration: Sample.configuration(), now: Sample.noon)
+        defer { store.close() }
+        _ = try await store.record(Sample.sightings(sightings, time: Sample.noon), now: Sample.noon)
+    }
 }
 
 enum Sample {
