@@ -46,7 +46,7 @@ enum ServerExportBenchmark {
             do {
                 _ = try await runtime.database.createCase(id: "bench-\(inserted)", numberHash: hash, now: today.unixSeconds, expiresAt: today.unixSeconds + 3_600)
                 let pending = keys.map { key in
-                    PendingKey(id: Data(SHA256.hash(data: Data(key.keyData.bytes))), key: key, region: "440")
+                    PendingKey(key, region: "440", idempotencyKey: "bench-\(inserted)")
                 }
                 _ = try await runtime.database.register(numberHash: hash, idempotencyKey: "bench", requestDigest: Data(), keys: pending, now: today.unixSeconds)
             } catch {

@@ -40,6 +40,22 @@ extension ServerOptions {
             throw ServerFailure(message: error.description, code: code)
         }
     }
+
+    /// Opens the runtime, runs `body` with it and closes it whatever happens; a failure of `body`
+    /// becomes `code(error)` with the error's own message.
+    func withRuntime<Value, Failure: Error & CustomStringConvertible>(
+        _ body: (ServerRuntime) async throws(Failure) -> Value, code: (Failure) -> Int32 = { _ in 1 }
+    ) async throws(ServerFailure) -> Value {
+        let runtime = try await open(logger: makeLogger())
+        do {
+            let value = try await body(runtime)
+            await runtime.close()
+            return value
+        } catch {
+            await runtime.close()
+            throw ServerFailure(message: error.description, code: code(error))
+        }
+    }
 }
 
 func reporting(_ body: () async throws(ServerFailure) -> Void) async throws {
@@ -126,15 +142,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting { () throws(ServerFailure) in
-            let runtime = try await options.open(logger: makeLogger())
-            let report: ExportWorker.Report
-            do throws(ServerError) {
-                report = try await runtime.worker.run(now: runtime.now())
-            } catch {
-                await runtime.close()
-                throw ServerFailure(message: error.description, code: 1)
-            }
-            await runtime.close()
+            let report = try await options.withRuntime { runtime throws(ServerError) in try await runtime.worker.run(now: runtime.now()) }
             if options.json { printJSON(report); return }
             print("\(report.filesWritten) new file(s) with \(report.keysPublished) key(s) (+\(report.paddingKeys) padding); "
                   + "\(report.filesResumed) interrupted export(s) finished; \(report.filesDeleted) old file(s) deleted.")
@@ -161,15 +169,9 @@ struct NumberCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting { () throws(ServerFailure) in
-                let runtime = try await options.open(logger: makeLogger())
-                let issued: RegistrationService.IssuedNumber
-                do throws(RegistrationService.Failure) {
-                    issued = try await runtime.registration.issue(now: runtime.now())
-                } catch {
-                    await runtime.close()
-                    throw ServerFailure(message: error.description, code: 1)
+                let issued = try await options.withRuntime { runtime throws(RegistrationService.Failure) in
+                    try await runtime.registration.issue(now: runtime.now())
                 }
-                await runtime.close()
                 NumberCommand.show(issued, json: options.json)
             }
         }
@@ -182,15 +184,9 @@ struct NumberCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reporting { () throws(ServerFailure) in
-                let runtime = try await options.open(logger: makeLogger())
-                let issued: RegistrationService.IssuedNumber
-                do throws(RegistrationService.Failure) {
-                    issued = try await runtime.registration.reissue(caseID: caseID, now: runtime.now())
-                } catch {
-                    await runtime.close()
-                    throw ServerFailure(message: error.description, code: error == .unknownCase ? 66 : 1)
-                }
-                await runtime.close()
+                let issued = try await options.withRuntime({ runtime throws(RegistrationService.Failure) in
+                    try await runtime.registration.reissue(caseID: caseID, now: runtime.now())
+                }, code: { $0 == .unknownCase ? 66 : 1 })
                 NumberCommand.show(issued, json: options.json)
             }
         }
@@ -210,15 +206,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting { () throws(ServerFailure) in
-            let runtime = try await options.open(logger: makeLogger())
-            let statistics: ServerStatistics
-            do throws(ServerError) {
-                statistics = try await runtime.database.statistics()
-            } catch {
-                await runtime.close()
-                throw ServerFailure(message: error.description, code: 69)
-            }
-            await runtime.close()
+            let statistics = try await options.withRuntime({ runtime throws(ServerError) in try await runtime.database.statistics() },
+                                                           code: { _ in 69 })
             if options.json { printJSON(statistics); return }
             print("cases open: \(statistics.openCases), registered: \(statistics.registeredCases); keys queued: \(statistics.pendingKeys); files published: \(statistics.publishedExports)")
         }

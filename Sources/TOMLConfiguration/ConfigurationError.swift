@@ -7,11 +7,5 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public var location: String
     public var problem: String
 
-    public init(path: String, location: String, problem: String) {
-        self.path = path
-        self.location = location
-        self.problem = problem
-    }
-
     public var description: String { "\(path): \(location): \(problem)" }
 }

@@ -7,15 +7,8 @@ import TOMLConfiguration
 extension AgentConfiguration {
     /// Reads `path`; a missing file at the standard path gives the defaults (nothing else does).
     static func load(path: String? = nil) throws(ConfigurationError) -> AgentConfiguration {
-        let file = path ?? standardPath
-        guard FileManager.default.fileExists(atPath: file) else {
-            guard path == nil else { throw ConfigurationError(path: file, location: "file", problem: "does not exist") }
-            return AgentConfiguration()
-        }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigurationError(path: file, location: "file", problem: "cannot be read (permissions?)")
-        }
-        return try parse(String(decoding: data, as: UTF8.self), path: file)
+        guard let file = try ConfigurationFile.text(at: path, standardPath: standardPath) else { return AgentConfiguration() }
+        return try parse(file.text, path: file.path)
     }
 
     static func parse(_ text: String, path: String) throws(ConfigurationError) -> AgentConfiguration {

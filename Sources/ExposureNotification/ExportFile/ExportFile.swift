@@ -15,16 +15,6 @@ public struct ExportFile: Sendable {
     /// processed-files cache.
     public var digest: FileDigest
 
-    public init(header: Header, keys: [TemporaryExposureKey], revisedKeys: [TemporaryExposureKey],
-                warnings: KeyWarningCounts, signature: SignatureVerdict, digest: FileDigest) {
-        self.header = header
-        self.keys = keys
-        self.revisedKeys = revisedKeys
-        self.warnings = warnings
-        self.signature = signature
-        self.digest = digest
-    }
-
     /// The batch-level fields of `TemporaryExposureKeyExport`.
     public struct Header: Hashable, Sendable {
         public var startTimestamp: UInt64?
@@ -53,11 +43,5 @@ public struct ExportFile: Sendable {
         public var verificationKeyVersion: String?
         public var verificationKeyID: String?
         public var signatureAlgorithm: String?
-
-        public init(verificationKeyVersion: String? = nil, verificationKeyID: String? = nil, signatureAlgorithm: String? = nil) {
-            self.verificationKeyVersion = verificationKeyVersion
-            self.verificationKeyID = verificationKeyID
-            self.signatureAlgorithm = signatureAlgorithm
-        }
     }
 }

@@ -55,15 +55,8 @@ public struct ServerConfiguration: Sendable {
 
     /// Reads `path`; without a path, the standard file if it exists, else the defaults.
     public static func load(path: String? = nil) throws(ConfigurationError) -> ServerConfiguration {
-        let file = path ?? standardPath
-        guard FileManager.default.fileExists(atPath: file) else {
-            guard path == nil else { throw ConfigurationError(path: file, location: "file", problem: "does not exist") }
-            return ServerConfiguration()
-        }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigurationError(path: file, location: "file", problem: "cannot be read (permissions?)")
-        }
-        return try parse(String(decoding: data, as: UTF8.self), path: file)
+        guard let file = try ConfigurationFile.text(at: path, standardPath: standardPath) else { return ServerConfiguration() }
+        return try parse(file.text, path: file.path)
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> ServerConfiguration {

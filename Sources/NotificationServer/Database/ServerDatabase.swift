@@ -1,3 +1,4 @@
+import Crypto
 import ExposureNotification
 import Foundation
 
@@ -59,11 +60,17 @@ public struct PendingKey: Sendable, Equatable {
     public var id: Data
     public var key: TemporaryExposureKey
     public var region: String
+}
 
-    public init(id: Data, key: TemporaryExposureKey, region: String) {
-        self.id = id
-        self.key = key
-        self.region = region
+extension PendingKey {
+    /// The key as a request with `idempotencyKey` registered it (its id derived as COCOA's server keys its rows).
+    public init(_ key: TemporaryExposureKey, region: String, idempotencyKey: String) {
+        var hash = SHA256()
+        hash.update(data: Data(idempotencyKey.utf8))
+        hash.update(data: Data(key.keyData.bytes))
+        withUnsafeBytes(of: key.rollingStartIntervalNumber.rawValue.bigEndian) { hash.update(bufferPointer: $0) }
+        withUnsafeBytes(of: key.rollingPeriod.bigEndian) { hash.update(bufferPointer: $0) }
+        self.init(id: Data(hash.finalize()), key: key, region: region)
     }
 }
 

@@ -143,7 +143,7 @@ public struct RegistrationService: Sendable {
                               + "nothing was stored and the processing number was not used")
         }
         let pending = validated.keys.map { key in
-            PendingKey(id: Self.keyID(idempotencyKey: submission.idempotencyKey, key: key), key: key, region: region)
+            PendingKey(key, region: region, idempotencyKey: submission.idempotencyKey)
         }
         let result: RegistrationResult
         do {
@@ -158,16 +158,6 @@ public struct RegistrationService: Sendable {
         case .expiredNumber: return .expiredNumber
         case .usedNumber: return .usedNumber
         }
-    }
-
-    /// sha256(idempotency key, key, start, period), as COCOA's server keys its rows.
-    static func keyID(idempotencyKey: String, key: TemporaryExposureKey) -> Data {
-        var hash = SHA256()
-        hash.update(data: Data(idempotencyKey.utf8))
-        hash.update(data: Data(key.keyData.bytes))
-        withUnsafeBytes(of: key.rollingStartIntervalNumber.rawValue.bigEndian) { hash.update(bufferPointer: $0) }
-        withUnsafeBytes(of: key.rollingPeriod.bigEndian) { hash.update(bufferPointer: $0) }
-        return Data(hash.finalize())
     }
 
     /// What makes two requests "the same" for a retry: everything but the padding.
