@@ -57,26 +57,6 @@ extension ContactStore {
         }
     }
 
-    /// Runs `expire` every `period` until the task is cancelled or the store is wiped, reading the
-    /// time from `clock` each round (the daemon passes its clock; tests a fake one). Errors other
-    /// than `wiped` are handed to `onError` and the loop goes on: a full disk must not stop forgetting.
-    public func expireContinuously(every period: Duration, clock: @escaping @Sendable () -> Int64,
-                                   onError: @escaping @Sendable (StoreError) -> Void = { _ in }) async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: period)
-            } catch {
-                return
-            }
-            do {
-                _ = try await expire(now: clock())
-            } catch {
-                if error == .wiped { return }
-                onError(error)
-            }
-        }
-    }
-
     /// The epochs a store keeps at `now`; nil if none (a clock before 1970 + 14 days).
     static func retainedEpochs(now: Int64) -> ClosedRange<UInt32>? {
         let oldest = max(0, (now - Epoch.retentionSeconds) / Epoch.seconds)

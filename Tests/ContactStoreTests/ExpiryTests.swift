@@ -125,33 +125,3 @@ struct ExpiryTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: temp.store.path)) ?? []).isEmpty)
     }
 }
-
-struct PeriodicExpiryTests {
-    @Test func expiresPeriodicallyWithoutBeingAsked() async throws {
-        let temp = TemporaryDirectory()
-        let store = try await ContactStore.open(temp.store, configuration: Sample.configuration(), now: Sample.noon)
-        _ = try await store.record(Sample.sightings(0..<10, time: Sample.noon), now: Sample.noon)
-        let clock = FakeClock(Sample.noon)
-        let loop = Task { await store.expireContinuously(every: .milliseconds(20), clock: { clock.now }) }
-        defer { loop.cancel() }
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(try await store.sightingTable(now: Sample.noon).count == 10)
-        clock.now = Sample.noon + Epoch.retentionSeconds + Epoch.seconds
-        var remaining = 10
-        for _ in 0..<100 where remaining > 0 {
-            try await Task.sleep(for: .milliseconds(20))
-            remaining = try await store.statistics(now: clock.now).chunks
-        }
-        #expect(remaining == 0)
-    }
-}
-
-final class FakeClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int64
-    init(_ start: Int64) { value = start }
-    var now: Int64 {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
-    }
-}
