@@ -45,6 +45,12 @@ if [ "$(id -u)" -eq 0 ]; then
   rm -rf /usr/local/share/bleagent/realstack && mkdir -p /usr/local/share/bleagent && cp -rp Harness/realstack /usr/local/share/bleagent/realstack
   if command -v systemd-sysusers >/dev/null; then systemd-sysusers /etc/sysusers.d/bleagent.conf
   elif ! id bleagent >/dev/null 2>&1; then useradd --system --home-dir /var/lib/bleagent --shell /usr/sbin/nologin bleagent; fi
+  # Contact days are health information: the daemon shows them to root and the bleagent group only.
+  # The desktop user who ran set-up (through sudo) joins the group, and is told so.
+  if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && ! id -nG "$SUDO_USER" | tr ' ' '\n' | grep -qx bleagent; then
+    usermod -aG bleagent "$SUDO_USER"
+    echo "    added $SUDO_USER to the bleagent group (status, exposures and contact notices); log in again for it to apply"
+  fi
   if [ -d /run/systemd/system ]; then
     systemctl daemon-reload
     systemctl reload dbus 2>/dev/null || true

@@ -38,7 +38,10 @@ public final class DBusConnection: Sendable {
     }
 
     /// Signals matching `rule`, from now until the stream is dropped or the connection closes.
-    /// The match is registered with the bus before this returns.
+    /// The match is registered with the bus before this returns. A rule's sender is enforced for
+    /// every signal, also those another peer addresses to us directly (which the bus delivers
+    /// whatever our rules say): the bus itself and unique names are compared as they are, a
+    /// well-known name against its current owner as the bus reports it.
     public func signals(matching rule: DBusMatchRule) async throws(DBusError) -> AsyncStream<DBusMessage> {
         try await loop.subscribe(rule)
     }
@@ -53,9 +56,10 @@ public final class DBusConnection: Sendable {
 
     public func unexport(path: String) { loop.unexport(path: path) }
 
-    /// Sends a signal from one of our objects.
-    public func emitSignal(path: String, interface: String, member: String, arguments: [DBusValue]) throws(DBusError) {
-        try loop.emitSignal(path: path, interface: interface, member: member, arguments: arguments)
+    /// Sends a signal from one of our objects: broadcast, or to one peer (`destination`).
+    public func emitSignal(path: String, interface: String, member: String, arguments: [DBusValue],
+                           destination: String? = nil) throws(DBusError) {
+        try loop.emitSignal(path: path, interface: interface, member: member, arguments: arguments, destination: destination)
     }
 
     /// Closes the connection: pending calls fail with `disconnected`, signal streams finish.

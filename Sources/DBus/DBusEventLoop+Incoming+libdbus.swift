@@ -16,7 +16,9 @@ extension DBusEventLoop {
                 shutDown()
                 return DBUS_HANDLER_RESULT_HANDLED
             }
-            for subscription in subscriptions.values where subscription.rule.matches(decoded) {
+            noteOwnerChange(decoded)
+            for subscription in subscriptions.values
+            where subscription.rule.matches(decoded) && senderMatches(subscription.rule.sender, decoded.sender) {
                 subscription.continuation.yield(decoded)
             }
             return DBUS_HANDLER_RESULT_NOT_YET_HANDLED
@@ -124,6 +126,9 @@ extension DBusEventLoop {
                 }
             }
         }
+        // A rule's sender is a promise only for broadcasts: the owner of a well-known name is followed
+        // so that the sender of every signal can be checked here (`senderMatches`).
+        if let sender = rule.sender, Self.isWellKnown(sender) { try await watchOwner(of: sender) }
         // AddMatch through the bus so the reply confirms the rule is in place before we return.
         _ = try await call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus",
                                           interface: "org.freedesktop.DBus", member: "AddMatch", arguments: [.string(rule.rule)]),
@@ -142,13 +147,14 @@ extension DBusEventLoop {
         submit { [self] in if running { objects[path] = nil } }
     }
 
-    func emitSignal(path: String, interface: String, member: String, arguments: [DBusValue]) throws(DBus.DBusError) {
+    func emitSignal(path: String, interface: String, member: String, arguments: [DBusValue], destination: String?) throws(DBus.DBusError) {
         guard DBusMarshalling.isValidObjectPath(path) else {
             throw DBus.DBusError(name: DBus.DBusError.invalidArgsName, message: "\(path) is not a valid object path")
         }
         submit { [self] in
             guard let connection, let message = dbus_message_new_signal(path, interface, member) else { return }
             defer { dbus_message_unref(message) }
+            if let destination { dbus_message_set_destination(message, destination) }
             if DBusMarshalling.append(arguments, to: message) { dbus_connection_send(connection, message, nil) }
         }
     }

@@ -37,6 +37,15 @@ final class DBusEventLoop: @unchecked Sendable {
         var objects: [String: any DBusExportedObject] = [:]
         var subscriptions: [UInt64: (rule: DBusMatchRule, continuation: AsyncStream<DBusMessage>.Continuation)] = [:]
         var running = true
+        var names = NameOwners()
+    }
+
+    /// Well-known names a subscription's sender names, their current unique owners, and how many
+    /// times the bus has said each changed (see `+Owners`).
+    struct NameOwners {
+        var watched: Set<String> = []
+        var owners: [String: String] = [:]
+        var changes: [String: UInt64] = [:]
     }
 
     var connection: OpaquePointer? {
@@ -66,6 +75,10 @@ final class DBusEventLoop: @unchecked Sendable {
     var running: Bool {
         get { assertOnLoopThread(); return loopOnly.running }
         set { assertOnLoopThread(); loopOnly.running = newValue }
+    }
+    var names: NameOwners {
+        _read { assertOnLoopThread(); yield loopOnly.names }
+        _modify { assertOnLoopThread(); yield &loopOnly.names }
     }
 
     /// Debug builds stop here when loop-only state is touched from another thread while the loop

@@ -77,8 +77,8 @@ public struct DBusMatchRule: Hashable, Sendable {
         return parts.joined(separator: ",")
     }
 
-    /// Whether `message` is a signal this rule selects. Senders are compared as given: a rule on a
-    /// well-known name is resolved by the bus, so it is checked there, not here.
+    /// Whether `message` is a signal this rule selects, sender aside: the event loop checks the
+    /// sender (`DBusEventLoop.senderMatches`), since a well-known name needs its current owner.
     func matches(_ message: DBusMessage) -> Bool {
         guard message.kind == .signal else { return false }
         if let interface, message.interface != interface { return false }

@@ -257,6 +257,27 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         self.assertEqual(result.returncode, 78)
         self.assertIn("[radio] scan_window_seconds", result.stderr)
 
+    def test_losing_the_bus_ends_the_daemon_with_a_clear_message(self):
+        """Without its bus the daemon has no radio and no API: it must not run on (petting the
+        watchdog) but exit with an error, so that systemd starts it again on a fresh connection."""
+        config = os.path.join(self.dir, "bleagent.toml")
+        with open(config, "w") as f:
+            f.write(f'[agent]\nstate_directory = "{os.path.join(self.dir, "state")}"\n')
+        journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
+        daemon = self.start_daemon(config, journal.path, notify.path)
+        self.assertTrue(wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
+        bus_daemon = self.procs[0]
+        bus_daemon.kill()
+        bus_daemon.wait()
+        lost_at = time.monotonic()
+        try:
+            _, stderr = daemon.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.fail("the daemon kept running for 20 s without its bus")
+        print(f"daemon exited {time.monotonic() - lost_at:.1f} s after its bus went away, status {daemon.returncode}")
+        self.assertEqual(daemon.returncode, 1)
+        self.assertIn("lost the D-Bus connection", stderr)
+
     def test_status_without_a_daemon(self):
         result = self.cli("status", "--state-dir", os.path.join(self.dir, "none"), check=False)
         self.assertEqual(result.returncode, 1)

@@ -92,8 +92,9 @@ attempts_per_client_per_hour = 1000
     def cli(self, env, *args, check=True):
         return run(*args, check=check, env=env, timeout=120, stdin=subprocess.DEVNULL)
 
-    def agent(self, name, extra=""):
-        """A consented agent with its own bus and daemon (no radio: keys are still made at consent)."""
+    def agent(self, name, extra="", clock=None):
+        """A consented agent with its own bus and daemon (no radio: keys are still made at consent);
+        `clock` as in [agent] clock (an agent living "tomorrow" with the server that exports then)."""
         state = os.path.join(self.dir, name)
         bus = start_bus(self.path(f"bus-{name}"), self.procs)
         env = bus_env(bus, BLEAGENT_JOURNAL_SOCKET=self.path(f"journal-{name}"))
@@ -101,6 +102,7 @@ attempts_per_client_per_hour = 1000
         with open(config, "w") as f:
             f.write(f"""[agent]
 state_directory = "{state}"
+{f'clock = "{clock}"' if clock else ''}
 [registration]
 server = "{self.base}"
 region = "440"
@@ -203,7 +205,10 @@ class RegistrationEndToEnd(ServerTestCase):
         env_plain = dict(os.environ, BLEAGENT_BUS_ADDRESS="unix:path=/nonexistent")
         self.cli(env_plain, "consent", "--accept", "--yes", "--state-dir", state_b)
         self.cli(env_plain, "store", "import", sightings, "--state-dir", state_b)
-        _, _, env_b = self.agent("B", key_source_toml("test server", self.base, f"{self.data}/signing-key.pub.pem"))
+        # B downloads when the file is published ("tomorrow"): an index listing files created more than a
+        # day after the agent's now is refused (a file "from the future" would hold its position there).
+        _, _, env_b = self.agent("B", key_source_toml("test server", self.base, f"{self.data}/signing-key.pub.pem"),
+                                 clock=f"offset={TOMORROW}")
         exposures = wait_for(lambda: json.loads(self.cli(env_b, "exposures", "--json").stdout), 60)
         self.assertEqual(len(exposures), 1, exposures)
         self.assertEqual(exposures[0]["contacts"], 1)

@@ -45,9 +45,12 @@ class SystemdFiles(unittest.TestCase):
         tree = ET.parse(os.path.join(SYSTEMD, "org.bleagent.Agent.conf"))
         owners = [allow.get("own") for allow in tree.iter("allow") if allow.get("own")]
         self.assertIn("org.bleagent.Agent", owners)
+        # Any account may introspect; status, exposures and ContactDay are the group's and root's.
         default = [p for p in tree.iter("policy") if p.get("context") == "default"][0]
-        members = {a.get("send_member") for a in default.iter("allow") if a.get("send_member")}
-        self.assertEqual(members, {"GetStatus", "GetExposures"})
+        self.assertEqual([a.attrib for a in default.iter("allow")],
+                         [{"send_destination": "org.bleagent.Agent", "send_interface": "org.freedesktop.DBus.Introspectable"}])
+        group = [p for p in tree.iter("policy") if p.get("group") == "bleagent"][0]
+        self.assertIn({"receive_sender": "org.bleagent.Agent"}, [a.attrib for a in group.iter("allow")])
 
 
 if __name__ == "__main__":

@@ -88,16 +88,27 @@ class Person:
         self.journal = Journal(self.env["BLEAGENT_JOURNAL_SOCKET"])
         self.hook_out = os.path.join(self.dir, "hook.txt")
         self.config = os.path.join(self.dir, "bleagent.toml")
+        self.origin = origin
+        self.write_config()
+        for _ in range(100):
+            if os.path.exists(self.bus_path):
+                break
+            time.sleep(0.05)
+        self.daemon = None
+
+    def write_config(self, clock_extra=""):
+        # Rounds 48 (simulated) hours apart: the daemons download once at start, and the story's
+        # explicit downloads are the only ones after that (also after the next-day restart).
         with open(self.config, "w") as f:
             f.write(f"""[agent]
 state_directory = "{self.dir}/state"
-clock = "speed={SPEED},origin={origin}"
+clock = "speed={SPEED},origin={self.origin}{clock_extra}"
 [radio]
-adapter = "{adapter}"
+adapter = "{self.adapter}"
 scan_window_seconds = 3
 scan_period_seconds = {int(6 * SPEED)}
 [keys]
-download_interval_hours = 4
+download_interval_hours = 48
 risk = "cocoa"
 [[keys.source]]
 name = "health-authority"
@@ -110,11 +121,14 @@ pem = "{WORK}/server/signing-key.pub.pem"
 [notify]
 hook = "echo $BLEAGENT_DATE $BLEAGENT_CONTACTS $BLEAGENT_MINUTES >> {self.hook_out}"
 """)
-        for _ in range(100):
-            if os.path.exists(self.bus_path):
-                break
-            time.sleep(0.05)
-        self.daemon = None
+
+    def next_day(self, offset):
+        """The daemon restarted `offset` seconds later on its clock: the day the server's file is published."""
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.terminate()
+            self.daemon.wait(timeout=20)
+        self.write_config(f",offset={offset}")
+        self.launch()
 
     def cli(self, *args, check=True):
         result = subprocess.run([BLEAGENT, *args], env=self.env, capture_output=True, text=True, timeout=300)
@@ -127,9 +141,13 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_CONTACTS $BLEAGENT_MINUTES >> {self.hook_o
 
     def start(self):
         self.cli("consent", "--accept", "--yes", "--state-dir", os.path.join(self.dir, "state"))
+        self.launch()
+
+    def launch(self):
+        log = os.path.join(SHARE, f"daemon-{self.name}.log")
         self.daemon = subprocess.Popen([BLEAGENT, "run", "--config", self.config, "--service-bus-address", f"unix:path={self.bus_path}"],
                                        env=self.env, stdout=subprocess.DEVNULL,
-                                       stderr=open(os.path.join(SHARE, f"daemon-{self.name}.log"), "w"))
+                                       stderr=open(log, "a"))
 
     def running(self):
         try:
@@ -150,6 +168,10 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_CONTACTS $BLEAGENT_MINUTES >> {self.hook_o
 def set_rssi(a, b, value):
     radios.set_rssi(PEOPLE[a], PEOPLE[b], value)
     radios.set_rssi(PEOPLE[b], PEOPLE[a], value)
+
+
+# "The next day": after today's keys end and their 2 h embargo, whatever the time of day now.
+NEXT_DAY = 26 * 3600
 
 
 def wait_until(condition, seconds):
@@ -191,7 +213,7 @@ minimum_keys = 50
         return path
     server_config_path = server_config("server.toml", clock)
     # The same server's export worker "the next day": keys still valid today are embargoed until 2 h after their day.
-    next_day_config = server_config("server-next-day.toml", f"{clock},offset={26 * 3600}")
+    next_day_config = server_config("server-next-day.toml", f"{clock},offset={NEXT_DAY}")
     http = subprocess.Popen([SERVER, "serve", "--config", server_config_path], stdout=subprocess.PIPE,
                             stderr=open(os.path.join(SHARE, "server.log"), "w"), text=True)
     listening = http.stdout.readline()
@@ -255,6 +277,13 @@ minimum_keys = 50
         say(f"A tests positive. The health centre issues processing number {issued['processing_number'][:2]}…; "
             f"`bleagent register` shares A's {len(keys)} day(s) of keys after showing them; the next day the server signs them "
             f"into a file padded with random keys and publishes c19r/440/list.json.")
+
+        # The next day for everyone: an agent refuses an index whose files are dated more than a day
+        # after its own clock (a file "from the future" would hold its position there for good).
+        for person in people.values():
+            person.next_day(NEXT_DAY)
+        back = {name: wait_until(person.running, 60) for name, person in people.items()}
+        check("the daemons start again the next day", all(back.values()), ", ".join(n for n, up in back.items() if not up))
 
         # Watch B's D-Bus interface for the ContactDay signal (what `bleagent notify --follow` turns into a desktop notification).
         monitor = subprocess.Popen(["dbus-monitor", "--address", f"unix:path={people['B'].bus_path}",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DBus
+import ExposureNotification
 import Foundation
 
 /// `bleagent notify --follow`: the desktop side of contact notices. A system service cannot reach a
@@ -58,12 +59,33 @@ struct NotifyCommand: AsyncParsableCommand {
             if let missed = try? await system.json("GetExposures", as: [ExposureEntry].self) {
                 for entry in missed where entry.notified { await show(date: entry.date, contacts: entry.contacts, minutes: entry.minutes) }
             }
+            // The stream holds only signals from the daemon (the current owner of its bus name: the
+            // connection checks every sender); what they say is checked too.
             for await signal in stream {
-                guard let date = signal.arguments.first?.string else { continue }
-                let contacts = signal.arguments.count > 1 ? signal.arguments[1].integer ?? 0 : 0
-                let minutes = signal.arguments.count > 2 ? signal.arguments[2].integer ?? 0 : 0
-                await show(date: date, contacts: contacts, minutes: minutes)
+                guard let notice = ContactDayNotice(signal.arguments, now: Date().timeIntervalSince1970) else {
+                    Output.warning("ignored a malformed contact notice")
+                    continue
+                }
+                await show(date: notice.date, contacts: notice.contacts, minutes: notice.minutes)
             }
         }
+    }
+}
+
+/// The daemon's ContactDay signal (`s` date, `u` contacts, `u` minutes), accepted only as the
+/// daemon sends it: a real day within the kept period (or tomorrow, for a clock a little behind),
+/// counts a person can read.
+struct ContactDayNotice: Equatable {
+    var date: String
+    var contacts: Int
+    var minutes: Int
+
+    init?(_ arguments: [DBusValue], now: Double) {
+        guard arguments.count == 3, let text = arguments[0].string, let day = ExposureDay(iso8601: text),
+              case .uint32(let contacts) = arguments[1], case .uint32(let minutes) = arguments[2],
+              (1...1_000).contains(contacts), minutes <= 24 * 60 else { return nil }
+        let today = ExposureDay(unixSeconds: Int64(now))
+        guard (-Int32(ContactJudgement.retentionDays)...1).contains(day.days(since: today)) else { return nil }
+        (date, self.contacts, self.minutes) = (day.iso8601, Int(contacts), Int(minutes))
     }
 }

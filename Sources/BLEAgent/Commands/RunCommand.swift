@@ -110,34 +110,59 @@ struct RunCommand: AsyncParsableCommand {
         notifier.notify("READY=1\nSTATUS=running")
         logger.info("bleagent \(BLEAgentVersion.current) running; state in \(configuration.storeDirectory.path)")
         let group = ServiceGroup(configuration: .init(services: [
-            .init(service: DaemonService(daemon: daemon, notifier: notifier)),
+            .init(service: DaemonService(daemon: daemon, notifier: notifier, buses: bus === serviceBus ? [bus] : [bus, serviceBus], logger: logger)),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // Whatever ends the group (a signal, or a lost bus), the HTTP client and the buses are closed.
+        let ended: Result<Void, any Error>
+        do { try await group.run(); ended = .success(()) } catch { ended = .failure(error) }
         notifier.notify("STOPPING=1")
         try? await http.shutdown()
         bus.close()
         if serviceBus !== bus { serviceBus.close() }
+        try ended.get()
     }
 }
 
-/// The daemon as a ServiceLifecycle service: runs until SIGTERM/SIGINT, pets the watchdog.
+/// The daemon as a ServiceLifecycle service: runs until SIGTERM/SIGINT, pets the watchdog while
+/// its buses are up, and ends with an error when one is lost (the radio and the API are gone with
+/// it; systemd restarts the service on a fresh connection).
 struct DaemonService: Service {
     let daemon: AgentDaemon
     let notifier: SystemdNotifier
+    let buses: [DBusConnection]
+    let logger: Logger
 
     func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await cancelWhenGracefulShutdown { await daemon.run() } }
+        let buses = buses
+        enum Part { case daemon, watchdog, busWatch }
+        try await withThrowingTaskGroup(of: Part.self) { group in
+            group.addTask { await cancelWhenGracefulShutdown { await daemon.run() }; return .daemon }
             group.addTask {
+                // Returns at once when systemd set no watchdog.
                 await cancelWhenGracefulShutdown {
                     await notifier.watchdogLoop {
+                        guard buses.allSatisfy(\.isConnected) else { return false }
                         let status = await daemon.status()
                         notifier.notify("STATUS=consent \(status.consent.accepted ? "given" : "not given"), \(status.sightingsToday) sightings today, \(status.contactDays) contact days")
                         return true
                     }
                 }
+                return .watchdog
             }
-            await group.waitForAll()
+            group.addTask {
+                while !Task.isCancelled {
+                    if !buses.allSatisfy(\.isConnected) {
+                        logger.critical("lost the D-Bus connection: no radio and no API without it; exiting so that systemd starts bleagent again")
+                        throw CLIError(.failure, "lost the D-Bus connection (did dbus restart?); exiting so that systemd starts bleagent again")
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return .busWatch
+            }
+            // The daemon ending (a graceful shutdown) ends the rest; a lost bus throws out of here.
+            while let part = try await group.next(), part != .daemon {}
+            group.cancelAll()
+            try await group.waitForAll()
         }
     }
 }

@@ -27,7 +27,7 @@ struct DownloadRound: Sendable {
     func run(now: @Sendable () -> Double) async -> DownloadReport {
         var report = DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: [])
         var rounds: [SourceRound] = []
-        for source in sources { rounds.append(await fetchNew(from: source)) }
+        for source in sources { rounds.append(await fetchNew(from: source, now: Int64(now()))) }
         let files = rounds.flatMap { round in round.files.map { (name: $0.entry.url.absoluteString, data: $0.data) } }
         report.files = files.count
         do {
@@ -59,14 +59,14 @@ struct DownloadRound: Sendable {
     }
 
     /// The files `source` lists past its saved position, fetched in order until one cannot be.
-    private func fetchNew(from source: AgentConfiguration.KeySource) async -> SourceRound {
+    private func fetchNew(from source: AgentConfiguration.KeySource, now: Int64) async -> SourceRound {
         var round = SourceRound(source: source.name, start: DownloadState())
         do {
-            round.start = try await store.downloadState(source: source.name) ?? DownloadState()
+            round.start = SourceRound.sane(try await store.downloadState(source: source.name) ?? DownloadState(), now: now)
             let index = try await downloader.fetch(source.url, maximumBytes: maximumIndexBytes)
             let entries: [KeyFileIndex.Entry]
             switch source.kind {
-            case .listJSON(let url): entries = try KeyFileIndex.parseListJSON(index, listURL: url)
+            case .listJSON(let url): entries = try KeyFileIndex.parseListJSON(index, listURL: url, now: now)
             case .indexTXT(let url): entries = try KeyFileIndex.parseIndexTXT(index, indexURL: url)
             }
             for entry in SourceRound.pending(entries, after: round.start) {

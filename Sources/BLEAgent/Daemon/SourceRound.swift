@@ -32,6 +32,17 @@ struct SourceRound: Sendable {
     }
 
     /// The entries of `index` not yet processed according to `start`, oldest first.
+    /// A saved position the index can no longer pass (a `created` after now + 1 day, saved by a
+    /// version that took any value) is dropped: the source is listed from the start again, and
+    /// files already processed are recognised by their digest and not matched twice.
+    static func sane(_ state: DownloadState, now: Int64) -> DownloadState {
+        var state = state
+        if let created = state.lastCreated, created > now.multipliedReportingOverflow(by: 1_000).partialValue &+ 86_400_000 {
+            state.lastCreated = nil
+        }
+        return state
+    }
+
     static func pending(_ entries: [KeyFileIndex.Entry], after start: DownloadState) -> [KeyFileIndex.Entry] {
         if let last = start.lastIndexLine, let position = entries.firstIndex(where: { $0.line == last }) {
             return Array(entries[(position + 1)...])
@@ -64,7 +75,7 @@ struct SourceRound: Sendable {
         stop = stop ?? stoppedAt
         // Files sharing the stopping file's `created` must be listed again: stay just below it.
         if let created = stop?.created, let saved = state.lastCreated, saved >= created {
-            state.lastCreated = created - 1
+            state.lastCreated = created > Int64.min ? created - 1 : nil
         }
         if let failure { errors.append(failure) }
         if errors.isEmpty { state.lastSuccessAt = now }

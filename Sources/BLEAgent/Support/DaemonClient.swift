@@ -49,7 +49,8 @@ struct DaemonClient {
         switch failure {
         case .notRunning: "the bleagent daemon is not running (systemctl start bleagent)"
         case .bus(let error) where error.name == "org.freedesktop.DBus.Error.AccessDenied":
-            "not allowed to ask the daemon that (run as root or as a member of the bleagent group)"
+            "not allowed to ask the daemon that: contact days are health information, shown to root and the bleagent group "
+                + "only (to join: sudo usermod -aG bleagent $USER, then log in again)"
         case .bus(let error): "the daemon: \(error)"
         }
     }

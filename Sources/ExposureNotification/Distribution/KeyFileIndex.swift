@@ -39,10 +39,18 @@ public enum KeyFileIndex {
     /// Indexes list at most this many files (a key server keeps 14 days).
     public static let maximumEntries = 100_000
 
+    /// The earliest `created` accepted: 2020-01-01 00:00 UTC in epoch milliseconds (no exposure
+    /// notification key file is older).
+    public static let earliestCreated: Int64 = 1_577_836_800_000
+
     /// COCOA `list.json`: `[{"region": 440, "url": "https://…/1.zip", "created": 1596326400000}, …]`.
+    /// `created` must be whole milliseconds between 2020 and a day after `now` (Unix seconds): a
+    /// server's clock may run a little ahead, but a file "from the future" would hold the agent's
+    /// position there, and no later file would ever be fetched.
     /// `region` may be a number or a string; `url` absolute or relative to the list itself.
     /// Entries come back oldest first (by `created`).
-    public static func parseListJSON(_ data: Data, listURL: URL) throws(ParseError) -> [Entry] {
+    public static func parseListJSON(_ data: Data, listURL: URL, now: Int64) throws(ParseError) -> [Entry] {
+        let latest = now.multipliedReportingOverflow(by: 1_000).partialValue &+ 86_400_000
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch { throw .notJSON(error.localizedDescription) }
         guard let array = object as? [Any] else { throw .notJSON("the top level is not an array") }
@@ -56,11 +64,14 @@ public enum KeyFileIndex {
             }
             let created: Int64?
             switch fields["created"] {
-            case let number as NSNumber: created = number.int64Value
+            case let number as NSNumber: created = Int64(exactly: number.doubleValue)
             case let string as String: created = Int64(string)
             default: created = nil
             }
             guard let created else { throw .badEntry(index: index, reason: "created is missing or not epoch milliseconds") }
+            guard created >= earliestCreated, created <= latest else {
+                throw .badEntry(index: index, reason: "created \(created) is not between 2020 and a day from now (epoch milliseconds)")
+            }
             let region: String? = switch fields["region"] {
             case let number as NSNumber: number.stringValue
             case let string as String: string

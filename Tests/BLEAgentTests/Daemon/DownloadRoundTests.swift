@@ -10,6 +10,9 @@ import Testing
 struct DownloadRoundTests {
     static let list = URL(string: "https://keys.example/c19/440/list.json")!
 
+    /// File `n`'s `created`: minutes before the test's noon, in epoch milliseconds.
+    static func created(_ n: Int64) -> Int64 { (ExposureCheckTests.noon - 3_600 + n * 60) * 1_000 }
+
     /// Serves `files` by URL and a list.json naming them; a URL in `failing` cannot be fetched.
     struct FakeServer: KeyFetcher {
         var files: [String: Data]
@@ -48,7 +51,7 @@ struct DownloadRoundTests {
         let empty = try ExportWriter.zip(entries: [("export.bin", try ExportWriter.exportBin(header: ExportFile.Header(region: "440"),
                                                                                           keys: [], signatureInfos: []))])
         var server = FakeServer(files: ["1.zip": file, "2.zip": empty, "3.zip": empty],
-                                listing: [("1.zip", 1_000), ("2.zip", 2_000), ("3.zip", 3_000)], failing: ["2.zip"])
+                                listing: [("1.zip", Self.created(1)), ("2.zip", Self.created(2)), ("3.zip", Self.created(3))], failing: ["2.zip"])
         let store = FakeStore(sightings: sightings)
         let notices = Notices()
         let now = Double(ExposureCheckTests.noon)
@@ -57,20 +60,20 @@ struct DownloadRoundTests {
         #expect(first.newContactDays == [ExposureDay(unixSeconds: ExposureCheckTests.noon).iso8601])
         #expect(first.errors.count == 1 && first.errors[0].contains("2.zip"), "\(first.errors)")
         // The position stops after 1.zip: 2.zip (and 3.zip after it) are fetched next time.
-        #expect(await store.positions["cocoa"]?.lastCreated == 1_000)
+        #expect(await store.positions["cocoa"]?.lastCreated == Self.created(1))
         #expect(await notices.days.count == 1)
 
         server.failing = []
         let second = await round(server, store, notices).run(now: { now + 600 })
         #expect(second.files == 2 && second.errors.isEmpty && second.newContactDays.isEmpty)
-        #expect(await store.positions["cocoa"]?.lastCreated == 3_000)
+        #expect(await store.positions["cocoa"]?.lastCreated == Self.created(3))
         #expect(await notices.days.count == 1)
     }
 
     @Test func aCancelledRoundSavesNoPosition() async throws {
         let (file, sightings) = try ExposureCheckTests.meeting()
         let store = FakeStore(sightings: sightings)
-        let work = round(FakeServer(files: ["1.zip": file], listing: [("1.zip", 1_000)]), store, Notices())
+        let work = round(FakeServer(files: ["1.zip": file], listing: [("1.zip", Self.created(1))]), store, Notices())
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             return await work.run(now: { Double(ExposureCheckTests.noon) })

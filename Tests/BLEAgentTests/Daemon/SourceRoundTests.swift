@@ -58,4 +58,16 @@ struct SourceRoundTests {
             .finish(outcomes: [.matched, .matched, .rejected("no signature")], now: 1)
         #expect(state.lastIndexLine == "2.zip")
     }
+
+    /// A position saved "in the future" (a hostile index, before `created` was checked) would stop
+    /// every later download for good: it is dropped, and the source is listed from the start.
+    @Test func aPositionInTheFutureIsDropped() {
+        let now: Int64 = 1_772_366_400
+        #expect(SourceRound.sane(DownloadState(lastCreated: Int64.max, lastSuccessAt: 5), now: now) == DownloadState(lastSuccessAt: 5))
+        #expect(SourceRound.sane(DownloadState(lastCreated: now * 1000), now: now).lastCreated == now * 1000)
+        // Stopping at a file created at Int64.min (a hostile index before the check) does not trap.
+        let (state, _) = round([entry(1, created: Int64.min)], start: DownloadState(lastCreated: Int64.min))
+            .finish(outcomes: [.rejected("unreadable")], now: 1)
+        #expect(state.lastCreated == nil)
+    }
 }

@@ -46,6 +46,8 @@ struct RadioAgentTests {
         let bus: PrivateBus
         let bluezoo: Process
         let observer: DBusConnection
+        /// The radio agent's own connection (its unique name is what an attacker addresses).
+        let connection: DBusConnection
         let radio: RadioAgent
         let run: Task<Void, any Error>
     }
@@ -55,8 +57,9 @@ struct RadioAgentTests {
         let bluezoo = try startBluezoo(bus)
         let observer = try await DBusConnection.connect(address: bus.address)
         try await waitForAdapter(observer)
-        let radio = agent(try await DBusConnection.connect(address: bus.address), clock: clock, adapter: adapter)
-        return Setup(bus: bus, bluezoo: bluezoo, observer: observer, radio: radio, run: Task { try await radio.run() })
+        let connection = try await DBusConnection.connect(address: bus.address)
+        let radio = agent(connection, clock: clock, adapter: adapter)
+        return Setup(bus: bus, bluezoo: bluezoo, observer: observer, connection: connection, radio: radio, run: Task { try await radio.run() })
     }
 
     @Test func registersScansAndRotates() async throws {
@@ -135,6 +138,37 @@ struct RadioAgentTests {
         defer { run.cancel() }
         #expect(await eventually { await radio.status.lastError == "bluetoothd is not running" })
         #expect(await !radio.status.advertising)
+    }
+
+    /// Another local peer addresses bluetoothd's signals to the agent directly (the bus delivers
+    /// them whatever the agent's match rules say): invented device reports, and a NameOwnerChanged
+    /// saying bluetoothd stopped. Neither is believed: no report is taken in, and the agent keeps
+    /// its adapter and its advertisement.
+    @Test func forgedBluetoothdSignalsAreIgnored() async throws {
+        let setup = try await setUp()
+        defer { setup.run.cancel() }
+        #expect(await eventually { let status = await setup.radio.status; return status.advertising && status.scanning })
+        let attacker = try await DBusConnection.connect(address: setup.bus.address)
+        let target = setup.connection.uniqueName
+        // Spread over 2 s so that many fall inside scan windows (0.5 s of every second here).
+        for index in 0..<200 {
+            if index % 10 == 0 { try await Task.sleep(for: .milliseconds(100)) }
+            let device = String(format: "/org/bluez/hci0/dev_02_00_00_00_%02X_%02X", index / 256, index % 256)
+            let serviceData = DBusValue.dictionary(keySignature: "s", valueSignature: "v", [
+                .init(.string("0000fd6f-0000-1000-8000-00805f9b34fb"), .variant(.bytes((0..<20).map { UInt8(truncatingIfNeeded: $0 &+ index) }))),
+            ])
+            try attacker.emitSignal(path: device, interface: "org.freedesktop.DBus.Properties", member: "PropertiesChanged",
+                                    arguments: [.string("org.bluez.Device1"), .properties(["ServiceData": serviceData, "RSSI": .int16(-40)]), .strings([])],
+                                    destination: target)
+        }
+        try attacker.emitSignal(path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus", member: "NameOwnerChanged",
+                                arguments: [.string("org.bluez"), .string(":1.1"), .string("")], destination: target)
+        try await Task.sleep(for: .seconds(1))
+        let status = await setup.radio.status
+        print("forged device reports taken in: \(status.reports) of 200; adapter after a forged NameOwnerChanged: \(status.adapter ?? "none")")
+        #expect(status.reports == 0)
+        #expect(status.adapter == "hci0" && status.advertising)
+        #expect(await !setup.radio.recentEvents.contains("bluetoothd stopped"))
     }
 }
 
