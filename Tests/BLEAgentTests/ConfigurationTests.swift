@@ -69,6 +69,10 @@ struct ConfigurationTests {
         ("[radio]\nscan_window_seconds = 400\n", "[radio] scan_window_seconds", "expected 1.0…60.0"),
         ("[radio]\nscan_window_seconds = 10\nscan_period_seconds = 10.5\n[store]\nrpi_cap_per_day = 10\n", "[store] rpi_cap_per_day", "expected 1000"),
         ("[agent]\nclock = \"fast\"\n", "[agent] clock", "speed=N"),
+        // A clock so far off that no date holds it is refused, not a trap later (it was rc 132).
+        ("[agent]\nclock = \"offset=1e300\"\n", "[agent] clock", "speed=N"),
+        ("[agent]\nclock = \"origin=-5,speed=30\"\n", "[agent] clock", "speed=N"),
+        ("[agent]\nclock = \"speed=1e12\"\n", "[agent] clock", "speed=N"),
         ("[keys]\nrisk = \"/nonexistent.json\"\n", "[keys] risk", "neither a preset"),
         ("[[keys.source]]\nname = \"x\"\n", "[keys.source[1]] list_json", "needs list_json"),
         ("[[keys.source]]\nlist_json = \"ftp://x/list.json\"\n", "[keys.source[1]] list_json", "http(s) URL"),

@@ -90,37 +90,44 @@ public struct NotificationRoutes: Sendable {
         if case .wait(let seconds) = await throttle.attempt(client: context.clientKey, now: now) {
             return Self.tooMany(seconds)
         }
+        // Charged as a failed guess from here; refunded unless it turns out to be one.
+        let (response, guessedWrong) = await verify(body, now: now)
+        if !guessedWrong { await throttle.refund(admittedAt: now) }
+        return response
+    }
+
+    /// The registration's answer, and whether it was a failed verification of a processing number.
+    private func verify(_ body: ByteBuffer, now: Int64) async -> (Response, guessedWrong: Bool) {
         let submission: DiagnosisSubmission
         do {
             submission = try JSONDecoder().decode(DiagnosisSubmission.self, from: Data(buffer: body))
         } catch {
-            return Self.error(.badRequest, "bad_request", "the body is not COCOA's diagnosis JSON: \(Self.decodingProblem(error))")
+            return (Self.error(.badRequest, "bad_request", "the body is not COCOA's diagnosis JSON: \(Self.decodingProblem(error))"), false)
         }
         let outcome: RegistrationOutcome
         do {
             outcome = try await registration.register(submission, now: now)
         } catch {
-            return failure(error)
+            return (failure(error), false)
         }
         switch outcome {
         case .registered(let accepted, let dropped):
             logger.info("registration stored", metadata: ["keys": "\(accepted)", "dropped": "\(dropped)"])
-            return Self.json(.ok, RegisteredAnswer(status: "registered", keysAccepted: accepted, keysDropped: dropped))
+            return (Self.json(.ok, RegisteredAnswer(status: "registered", keysAccepted: accepted, keysDropped: dropped)), false)
         case .unknownNumber, .expiredNumber, .usedNumber:
-            await throttle.failed(now: now)
             logger.notice("registration refused", metadata: ["reason": "\(outcome.code)"])
             let status: HTTPResponse.Status = switch outcome {
             case .expiredNumber: .gone
             case .usedNumber: .conflict
             default: .forbidden
             }
-            return Self.error(status, outcome.code, outcome.message)
+            return (Self.error(status, outcome.code, outcome.message), true)
         }
     }
 
     private func uploadLog(_ request: Request, context: ServerRequestContext) async throws -> Response {
         var request = request
-        if case .wait(let seconds) = await logThrottle.attempt(client: context.clientKey, now: now()) {
+        if case .wait(let seconds) = await logThrottle.attempt(client: context.clientKey, now: now(), verifies: false) {
             return Self.tooMany(seconds)
         }
         let body = try await request.collectBody(upTo: logs.maximumBytes)

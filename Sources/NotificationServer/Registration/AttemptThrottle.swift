@@ -1,8 +1,11 @@
 /// Limits registration attempts: an 8-digit number space is small, so guessing must be slow.
-/// Per client (its IP address): at most `perClient` attempts in any `window`. For everyone
-/// together: at most `globalFailures` failed verifications in any `window`; past that, every
-/// registration waits (a deliberate trade: a guessing campaign delays honest registrations by at
-/// most one window instead of succeeding). Memory is bounded by `maximumClients`.
+/// Per client (its IP address; an IPv6 client by its /64): at most `perClient` attempts in any
+/// `window`. For everyone together: at most `globalFailures` failed verifications in any `window`;
+/// past that, every registration waits (a deliberate trade: a guessing campaign delays honest
+/// registrations by at most one window instead of succeeding). An admitted attempt is charged to
+/// the failure budget when it is admitted and refunded when it turns out not to be a failed
+/// verification: a burst of concurrent guesses cannot overshoot the budget while the first of
+/// them are still being verified. Memory is bounded by `maximumClients`.
 public actor AttemptThrottle {
     public struct Limits: Sendable {
         public var perClient = 10
@@ -31,8 +34,9 @@ public actor AttemptThrottle {
         self.limits = limits
     }
 
-    /// Counts an attempt by `client` at `now` if allowed.
-    public func attempt(client: String, now: Int64) -> Verdict {
+    /// Counts an attempt by `client` at `now` if allowed. One that `verifies` a number is charged to
+    /// the failure budget until `refund(admittedAt:)` says it did not fail verification.
+    public func attempt(client: String, now: Int64, verifies: Bool = true) -> Verdict {
         let since = now - limits.window
         failures.removeAll { $0 <= since }
         if failures.count >= limits.globalFailures, let oldest = failures.first {
@@ -46,13 +50,15 @@ public actor AttemptThrottle {
         }
         times.append(now)
         clients[client] = times
+        if verifies { failures.append(now) }
         if clients.count > limits.maximumClients { prune(since: since) }
         return .allowed
     }
 
-    /// Records that an attempt failed verification (unknown, expired or used number).
-    public func failed(now: Int64) {
-        failures.append(now)
+    /// An attempt admitted at `admittedAt` did not fail verification (it registered, or never got
+    /// as far as a number): its charge goes back to the budget.
+    public func refund(admittedAt: Int64) {
+        if let index = failures.lastIndex(of: admittedAt) { failures.remove(at: index) }
     }
 
     private func prune(since: Int64) {
