@@ -57,14 +57,20 @@ public struct StoreDirectory: Sendable {
     }
 
     /// An exclusive lock on the store, held while the returned descriptor is open.
+    ///
+    /// A lock just released can still be held for a moment by a child another thread of this
+    /// process is forking: the child shares the descriptor until it execs (O_CLOEXEC acts only
+    /// then). So a busy lock is tried again for up to a second before the store is called in use.
     func lock() throws(StoreError) -> Int32 {
         let descriptor = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .directory("cannot open \(lockFile): \(String(cString: strerror(errno)))") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw .locked(directory: path)
+        for attempt in 0...50 {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return descriptor }
+            guard errno == EWOULDBLOCK, attempt < 50 else { break }
+            usleep(20_000)
         }
-        return descriptor
+        close(descriptor)
+        throw .locked(directory: path)
     }
 
     /// Writes `bytes` to `file` at offset 0 in place (no truncation, no rename: the same blocks are
