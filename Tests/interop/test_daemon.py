@@ -257,6 +257,60 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         self.assertEqual(result.returncode, 78)
         self.assertIn("[radio] scan_window_seconds", result.stderr)
 
+    def test_a_trickling_key_server_ends_the_round_within_its_limit(self):
+        """A key server that sends a file's headers and then a byte a second (or nothing): the round
+        gives up on that file at [keys] file_timeout_seconds and says which file stalled."""
+        class Trickle(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                try:
+                    for _ in range(60):
+                        self.wfile.write(b"P")
+                        self.wfile.flush()
+                        time.sleep(1)
+                except OSError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        trickle = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+        trickle.daemon_threads = True
+        threading.Thread(target=trickle.serve_forever, daemon=True).start()
+        self.addCleanup(trickle.server_close)
+        self.addCleanup(trickle.shutdown)
+        stalled_url = f"http://127.0.0.1:{trickle.server_address[1]}/c19r/440/1.zip"
+        with open(os.path.join(self.www, "c19r", "440", "list.json"), "w") as f:
+            json.dump([{"region": 440, "url": stalled_url, "created": int(time.time()) * 1000}], f)
+        config = os.path.join(self.dir, "bleagent.toml")
+        with open(config, "w") as f:
+            f.write(f"""[agent]
+state_directory = "{os.path.join(self.dir, "state")}"
+[keys]
+allow_unverified_files = true
+file_timeout_seconds = 3
+round_timeout_seconds = 30
+[[keys.source]]
+name = "trickle"
+base = "{self.base}"
+region = "440"
+""")
+        self.cli("consent", "--accept", "--yes", "--state-dir", os.path.join(self.dir, "state"))
+        journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
+        self.start_daemon(config, journal.path, notify.path)
+        self.assertTrue(wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
+        started = time.monotonic()
+        result = self.cli("download", "--json", check=False)
+        took = time.monotonic() - started
+        self.assertEqual(result.returncode, 1, result.stderr)   # the round had errors
+        report = json.loads(result.stdout)
+        print(f"a round against a trickling server ended after {took:.1f} s (file limit 3 s): {report['errors']}")
+        self.assertLess(took, 12)
+        self.assertEqual(report["files"], 0)
+        self.assertTrue(any(stalled_url in e and "stalled" in e for e in report["errors"]), report["errors"])
+
     def test_losing_the_bus_ends_the_daemon_with_a_clear_message(self):
         """Without its bus the daemon has no radio and no API: it must not run on (petting the
         watchdog) but exit with an error, so that systemd starts it again on a fresh connection."""

@@ -58,7 +58,9 @@ extension AgentConfiguration {
         }
         if let keys = try reader.table("keys") {
             try keys.allow(["download_interval_hours", "download_jitter_minutes", "max_file_bytes", "risk", "source", "public_key",
-                            "allow_unverified_files"])
+                            "allow_unverified_files", "file_timeout_seconds", "round_timeout_seconds"])
+            configuration.fileTimeoutSeconds = try keys.number("file_timeout_seconds", in: 1...3_600) ?? configuration.fileTimeoutSeconds
+            configuration.roundTimeoutSeconds = try keys.number("round_timeout_seconds", in: 1...86_400) ?? configuration.roundTimeoutSeconds
             configuration.downloadIntervalHours = try keys.number("download_interval_hours", in: 0.01...168) ?? configuration.downloadIntervalHours
             configuration.downloadJitterMinutes = try keys.number("download_jitter_minutes", in: 0...600) ?? configuration.downloadJitterMinutes
             configuration.maximumFileBytes = try keys.integer("max_file_bytes", in: 1_024...(1 << 30)) ?? configuration.maximumFileBytes

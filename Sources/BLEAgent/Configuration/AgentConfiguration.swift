@@ -30,6 +30,11 @@ struct AgentConfiguration: Sendable {
     var maximumFileBytes = 16 << 20
     /// Largest index (list.json / index.txt) accepted: 14 days of files is a few KiB.
     var maximumIndexBytes = 4 << 20
+    /// `[keys] file_timeout_seconds`: the longest one file (or index) may take to arrive whole; a
+    /// server that trickles or goes silent is given up on, and the round says which file stalled.
+    var fileTimeoutSeconds = 120.0
+    /// `[keys] round_timeout_seconds`: the longest a whole round may spend fetching.
+    var roundTimeoutSeconds = 900.0
     /// Use files whose signature cannot be checked (no `[[keys.public_key]]`): field trials only.
     var allowUnverifiedFiles = false
     var risk = RiskConfiguration.cocoa

@@ -22,12 +22,17 @@ struct DownloadRound: Sendable {
     let check: ExposureCheck
     let maximumIndexBytes: Int
     let maximumFileBytes: Int
+    /// The longest one file may take to arrive whole, and the whole round's fetching (real time:
+    /// a sped-up test clock does not shorten them).
+    var fileTimeout: Duration = .seconds(120)
+    var roundTimeout: Duration = .seconds(900)
 
     /// Runs the round; `now` is read when each step needs the time.
     func run(now: @Sendable () -> Double) async -> DownloadReport {
         var report = DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: [])
         var rounds: [SourceRound] = []
-        for source in sources { rounds.append(await fetchNew(from: source, now: Int64(now()))) }
+        let deadline = ContinuousClock.now + roundTimeout
+        for source in sources { rounds.append(await fetchNew(from: source, now: Int64(now()), deadline: deadline)) }
         let files = rounds.flatMap { round in round.files.map { (name: $0.entry.url.absoluteString, data: $0.data) } }
         report.files = files.count
         do {
@@ -59,11 +64,25 @@ struct DownloadRound: Sendable {
     }
 
     /// The files `source` lists past its saved position, fetched in order until one cannot be.
-    private func fetchNew(from source: AgentConfiguration.KeySource, now: Int64) async -> SourceRound {
+    /// How long the next fetch may take: the file's limit, or what is left of the round's.
+    private func timeout(before deadline: ContinuousClock.Instant, what: URL) throws -> Duration {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { throw RoundTimeout(url: what, limit: roundTimeout) }
+        return min(fileTimeout, left)
+    }
+
+    struct RoundTimeout: Error, CustomStringConvertible {
+        var url: URL
+        var limit: Duration
+        var description: String { "\(url.absoluteString): not fetched: the round's \(limit.components.seconds) s were spent" }
+    }
+
+    private func fetchNew(from source: AgentConfiguration.KeySource, now: Int64, deadline: ContinuousClock.Instant) async -> SourceRound {
         var round = SourceRound(source: source.name, start: DownloadState())
         do {
             round.start = SourceRound.sane(try await store.downloadState(source: source.name) ?? DownloadState(), now: now)
-            let index = try await downloader.fetch(source.url, maximumBytes: maximumIndexBytes)
+            let index = try await downloader.fetch(source.url, maximumBytes: maximumIndexBytes,
+                                                   timeout: try timeout(before: deadline, what: source.url))
             let entries: [KeyFileIndex.Entry]
             switch source.kind {
             case .listJSON(let url): entries = try KeyFileIndex.parseListJSON(index, listURL: url, now: now)
@@ -71,7 +90,8 @@ struct DownloadRound: Sendable {
             }
             for entry in SourceRound.pending(entries, after: round.start) {
                 do {
-                    round.files.append(.init(entry: entry, data: try await downloader.fetch(entry.url, maximumBytes: maximumFileBytes)))
+                    let limit = try timeout(before: deadline, what: entry.url)
+                    round.files.append(.init(entry: entry, data: try await downloader.fetch(entry.url, maximumBytes: maximumFileBytes, timeout: limit)))
                 } catch {
                     round.stoppedAt = entry
                     throw error
@@ -90,6 +110,7 @@ extension DownloadRound {
         let check = ExposureCheck(store: store, keyring: configuration.keyring, policy: configuration.signaturePolicy,
                                   risk: configuration.risk, notify: { day in await notifier.notify(day) })
         self.init(sources: configuration.sources, store: store, downloader: downloader, check: check,
-                  maximumIndexBytes: configuration.maximumIndexBytes, maximumFileBytes: configuration.maximumFileBytes)
+                  maximumIndexBytes: configuration.maximumIndexBytes, maximumFileBytes: configuration.maximumFileBytes,
+                  fileTimeout: .seconds(configuration.fileTimeoutSeconds), roundTimeout: .seconds(configuration.roundTimeoutSeconds))
     }
 }

@@ -3,9 +3,9 @@ import ExposureNotification
 import Foundation
 import NIOCore
 
-/// What a download round needs to fetch a file: its bytes, at most `maximumBytes`.
+/// What a download round needs to fetch a file: its bytes, at most `maximumBytes`, whole within `timeout`.
 protocol KeyFetcher: Sendable {
-    func fetch(_ url: URL, maximumBytes: Int) async throws -> Data
+    func fetch(_ url: URL, maximumBytes: Int, timeout: Duration) async throws -> Data
 }
 
 /// Fetches key server files over HTTP(S) with a size cap and a timeout.
@@ -18,7 +18,24 @@ struct KeyDownloader: KeyFetcher {
         var description: String { "\(url): \(reason)" }
     }
 
-    func fetch(_ url: URL, maximumBytes: Int, timeout: Duration = .seconds(60)) async throws(Failure) -> Data {
+    /// The file at `url`, whole within `timeout` (the response head and every byte of the body: a
+    /// server that sends slowly or stops sending is given up on), at most `maximumBytes`.
+    func fetch(_ url: URL, maximumBytes: Int, timeout: Duration) async throws(Failure) -> Data {
+        let outcome: Result<Data, Failure> = await withTaskGroup(of: Result<Data, Failure>?.self) { group in
+            group.addTask { do throws(Failure) { return .success(try await self.transfer(url, maximumBytes: maximumBytes, timeout: timeout)) } catch { return .failure(error) } }
+            group.addTask { try? await Task.sleep(for: timeout); return Task.isCancelled ? nil : .failure(Self.stalled(url, timeout)) }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failure(Self.stalled(url, timeout))
+        }
+        return try outcome.get()
+    }
+
+    static func stalled(_ url: URL, _ timeout: Duration) -> Failure {
+        Failure(url: url.absoluteString, reason: "stalled: not received whole within \(timeout.components.seconds) s")
+    }
+
+    private func transfer(_ url: URL, maximumBytes: Int, timeout: Duration) async throws(Failure) -> Data {
         let request = HTTPClientRequest(url: url.absoluteString)
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
@@ -44,8 +61,3 @@ struct KeyDownloader: KeyFetcher {
     }
 }
 
-extension KeyDownloader {
-    func fetch(_ url: URL, maximumBytes: Int) async throws -> Data {
-        try await fetch(url, maximumBytes: maximumBytes, timeout: .seconds(60))
-    }
-}

@@ -24,7 +24,7 @@ struct DownloadRoundTests {
             var description: String { "\(url): connection refused" }
         }
 
-        func fetch(_ url: URL, maximumBytes: Int) async throws -> Data {
+        func fetch(_ url: URL, maximumBytes: Int, timeout: Duration) async throws -> Data {
             if url == DownloadRoundTests.list {
                 let entries = listing.map { #"{"region": "440", "url": "\#($0.name)", "created": \#($0.created)}"# }
                 return Data(("[" + entries.joined(separator: ",") + "]").utf8)
