@@ -65,7 +65,8 @@ public final class DBusConnection: Sendable {
     /// Closes the connection: pending calls fail with `disconnected`, signal streams finish.
     public func close() { loop.close() }
 
-    /// Finishes when the connection is closed or lost (the bus daemon went away).
+    /// Finishes when the connection is closed or lost (the bus daemon went away), or when the
+    /// waiting task is cancelled.
     public func waitUntilClosed() async { await loop.waitUntilClosed() }
 
     deinit { loop.close() }

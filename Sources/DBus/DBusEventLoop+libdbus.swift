@@ -22,7 +22,8 @@ final class DBusEventLoop: @unchecked Sendable {
     /// where they find no connection and fail their callers at once instead of waiting forever).
     private let jobs = Mutex<(queue: [Job], terminated: Bool)>(([], false))
     private let connected = Atomic<Bool>(false)
-    private let closeState = Mutex<(closed: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    /// Whether the connection has closed, and who waits for it (by id, so a cancelled wait leaves).
+    private let closeState = Mutex<(closed: Bool, waiters: [UInt64: CheckedContinuation<Void, Never>], next: UInt64)>((false, [:], 0))
     let nextSubscription = Atomic<UInt64>(1)
 
     // Loop thread only: every access goes through an accessor that asserts so in debug builds.
@@ -250,14 +251,23 @@ final class DBusEventLoop: @unchecked Sendable {
         submit { [self] in shutDown() }
     }
 
+    /// Returns once the connection is closed, or at once when the waiting task is cancelled.
     func waitUntilClosed() async {
-        await withCheckedContinuation { continuation in
-            let alreadyClosed = closeState.withLock { state -> Bool in
-                if state.closed { return true }
-                state.waiters.append(continuation)
-                return false
+        let id = closeState.withLock { state in
+            defer { state.next &+= 1 }
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = closeState.withLock { state -> Bool in
+                    if state.closed || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if alreadyClosed { continuation.resume() }
+        } onCancel: {
+            closeState.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 
@@ -295,8 +305,8 @@ final class DBusEventLoop: @unchecked Sendable {
         for job in late { job() }
         let waiters = closeState.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.closed = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }

@@ -150,12 +150,15 @@ struct DaemonService: Service {
                 return .watchdog
             }
             group.addTask {
-                while !Task.isCancelled {
-                    if !buses.allSatisfy(\.isConnected) {
-                        logger.critical("lost the D-Bus connection: no radio and no API without it; exiting so that systemd starts bleagent again")
-                        throw CLIError(.failure, "lost the D-Bus connection (did dbus restart?); exiting so that systemd starts bleagent again")
-                    }
-                    try? await Task.sleep(for: .seconds(1))
+                // Sleeps until a bus goes (or the service ends): no polling.
+                await withTaskGroup(of: Void.self) { waits in
+                    for bus in buses { waits.addTask { await bus.waitUntilClosed() } }
+                    await waits.next()
+                    waits.cancelAll()
+                }
+                if !Task.isCancelled {
+                    logger.critical("lost the D-Bus connection: no radio and no API without it; exiting so that systemd starts bleagent again")
+                    throw CLIError(.failure, "lost the D-Bus connection (did dbus restart?); exiting so that systemd starts bleagent again")
                 }
                 return .busWatch
             }

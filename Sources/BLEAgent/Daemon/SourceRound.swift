@@ -37,7 +37,7 @@ struct SourceRound: Sendable {
     /// files already processed are recognised by their digest and not matched twice.
     static func sane(_ state: DownloadState, now: Int64) -> DownloadState {
         var state = state
-        if let created = state.lastCreated, created > now.multipliedReportingOverflow(by: 1_000).partialValue &+ 86_400_000 {
+        if let created = state.lastCreated, created > KeyFileIndex.latestCreated(now: now) {
             state.lastCreated = nil
         }
         return state

@@ -49,8 +49,13 @@ public enum KeyFileIndex {
     /// position there, and no later file would ever be fetched.
     /// `region` may be a number or a string; `url` absolute or relative to the list itself.
     /// Entries come back oldest first (by `created`).
+    /// The latest `created` accepted at `now` (Unix seconds): a day ahead, in epoch milliseconds.
+    public static func latestCreated(now: Int64) -> Int64 {
+        now.multipliedReportingOverflow(by: 1_000).partialValue &+ 86_400_000
+    }
+
     public static func parseListJSON(_ data: Data, listURL: URL, now: Int64) throws(ParseError) -> [Entry] {
-        let latest = now.multipliedReportingOverflow(by: 1_000).partialValue &+ 86_400_000
+        let latest = latestCreated(now: now)
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch { throw .notJSON(error.localizedDescription) }
         guard let array = object as? [Any] else { throw .notJSON("the top level is not an array") }
