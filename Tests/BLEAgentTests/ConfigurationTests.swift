@@ -75,7 +75,11 @@ struct ConfigurationTests {
         ("[agent]\nclock = \"speed=1e12\"\n", "[agent] clock", "speed=N"),
         ("[keys]\nrisk = \"/nonexistent.json\"\n", "[keys] risk", "neither a preset"),
         ("[[keys.source]]\nname = \"x\"\n", "[keys.source[1]] list_json", "needs list_json"),
-        ("[[keys.source]]\nlist_json = \"ftp://x/list.json\"\n", "[keys.source[1]] list_json", "http(s) URL"),
+        ("[[keys.source]]\nlist_json = \"ftp://x/list.json\"\n", "[keys.source[1]] list_json", "https URL"),
+        // Plain http off this machine: the index and registration are not signed.
+        ("[[keys.source]]\nlist_json = \"http://keys.example.org/list.json\"\n", "[keys.source[1]] list_json", "only https"),
+        ("[[keys.source]]\nbase = \"http://192.0.2.1\"\nregion = \"440\"\n", "[keys.source[1]] base", "allow_insecure_http = true in [keys]"),
+        ("[registration]\nserver = \"http://en.example.org\"\n", "[registration] server", "only https"),
         ("[[keys.public_key]]\nid = \"1\"\nversion = \"v1\"\npem = \"/nonexistent.pem\"\n", "[keys.public_key[1]] pem", "cannot read"),
         ("[bogus]\nx = 1\n", "bogus", "unknown key"),
         ("[[keys.source]]\nlist_json = \"https://k.example.org/list.json\"\n", "[keys] public_key", "could not be verified"),
@@ -89,6 +93,29 @@ struct ConfigurationTests {
             #expect(error.problem.contains(problem), "\(error)")
             #expect(error.description.hasPrefix("bad.toml: "))
         }
+    }
+
+    @Test func plainHTTPIsUsedOnlyOnLoopbackOrWhenAllowed() throws {
+        let trial = try AgentConfiguration.parse("""
+            [keys]
+            allow_insecure_http = true
+            allow_unverified_files = true
+            [[keys.source]]
+            list_json = "http://192.0.2.1/list.json"
+            [registration]
+            allow_insecure_http = true
+            server = "http://192.0.2.1:8000"
+            """, path: "t.toml")
+        #expect(trial.sources.count == 1 && trial.registrationServer?.host == "192.0.2.1")
+        let security = TransportSecurity()
+        for url in ["https://keys.example.org/x", "http://127.0.0.1:8080/x", "http://127.3.4.5/x", "http://localhost/x", "http://[::1]:80/x"] {
+            #expect(security.refusal(URL(string: url)!, table: "keys") == nil, "\(url)")
+        }
+        for url in ["http://keys.example.org/x", "http://128.0.0.1/x", "http://127.0.0.1.example.org/x", "http://[::2]/x", "ftp://127.0.0.1/x",
+                    "http://localhost.example.org/x"] {
+            #expect(security.refusal(URL(string: url)!, table: "keys") != nil, "\(url)")
+        }
+        #expect(TransportSecurity(allowInsecureHTTP: true).refusal(URL(string: "http://keys.example.org/x")!, table: "keys") == nil)
     }
 
     @Test func unverifiedFilesAreUsedOnlyWhenAllowedAndNoKeyIsConfigured() throws {

@@ -68,6 +68,8 @@ struct MatchCommand: AsyncParsableCommand {
             var signature: String?
             var keys: Int
             var matchedKeys: Int
+            /// Key records repeating a key already matched in the file: counted once.
+            var duplicateKeys: Int
             var warnings: [String]
         }
 
@@ -111,7 +113,7 @@ struct MatchCommand: AsyncParsableCommand {
                     }
                     return .init(path: file.name, sha256: file.digest?.hex, status: status, reason: reason,
                                  signature: file.signature?.status.rawValue, keys: file.keys, matchedKeys: file.matchedKeys,
-                                 warnings: file.warnings.lines)
+                                 duplicateKeys: file.duplicateKeys, warnings: file.warnings.lines)
                 },
                 risk: model.name, today: judgedDay.iso8601, sightings: table.count)
             if output.json {

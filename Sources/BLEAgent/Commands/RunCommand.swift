@@ -99,7 +99,8 @@ struct RunCommand: AsyncParsableCommand {
     private func serve(configuration: AgentConfiguration, store: ContactStore, bus: DBusConnection, serviceBus: DBusConnection,
                        logger: Logger) async throws {
         let notifier = SystemdNotifier()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        // Redirects are followed by KeyDownloader, which checks each target (TransportSecurity).
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let contactNotifier = ContactNotifier(journal: JournalSocket.system, logger: logger, hook: configuration.hook) { day in
             try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
                                        arguments: [.string(day.day.iso8601), .uint32(UInt32(day.windows)), .uint32(UInt32(day.minutes))])

@@ -27,11 +27,13 @@ extension AgentConfiguration {
             }
         }
         if let registration = try reader.table("registration") {
-            try registration.allow(["server", "region"])
+            try registration.allow(["server", "region", "allow_insecure_http"])
+            configuration.registrationTransport.allowInsecureHTTP = try registration.bool("allow_insecure_http") ?? false
             if let server = try registration.string("server") {
                 guard let url = URL(string: server), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                    throw registration.error("server", "expected the notification server's http(s) URL, e.g. https://en.example.org")
+                    throw registration.error("server", "expected the notification server's https URL, e.g. https://en.example.org")
                 }
+                if let refusal = configuration.registrationTransport.refusal(url, table: "registration") { throw registration.error("server", refusal) }
                 configuration.registrationServer = url
             }
             if let region = try registration.string("region") {
@@ -58,7 +60,8 @@ extension AgentConfiguration {
         }
         if let keys = try reader.table("keys") {
             try keys.allow(["download_interval_hours", "download_jitter_minutes", "max_file_bytes", "risk", "source", "public_key",
-                            "allow_unverified_files", "file_timeout_seconds", "round_timeout_seconds"])
+                            "allow_unverified_files", "file_timeout_seconds", "round_timeout_seconds", "allow_insecure_http"])
+            configuration.keysTransport.allowInsecureHTTP = try keys.bool("allow_insecure_http") ?? false
             configuration.fileTimeoutSeconds = try keys.number("file_timeout_seconds", in: 1...3_600) ?? configuration.fileTimeoutSeconds
             configuration.roundTimeoutSeconds = try keys.number("round_timeout_seconds", in: 1...86_400) ?? configuration.roundTimeoutSeconds
             configuration.downloadIntervalHours = try keys.number("download_interval_hours", in: 0.01...168) ?? configuration.downloadIntervalHours
@@ -69,7 +72,7 @@ extension AgentConfiguration {
             }
             for (index, source) in try keys.tables("source").enumerated() {
                 try source.allow(["name", "list_json", "base", "container", "region", "index_txt"])
-                configuration.sources.append(try keySource(source, index: index))
+                configuration.sources.append(try keySource(source, index: index, transport: configuration.keysTransport))
             }
             configuration.allowUnverifiedFiles = try keys.bool("allow_unverified_files") ?? false
             for key in try keys.tables("public_key") {
@@ -103,12 +106,13 @@ extension AgentConfiguration {
         return configuration
     }
 
-    private static func keySource(_ table: TableReader, index: Int) throws(ConfigurationError) -> KeySource {
+    private static func keySource(_ table: TableReader, index: Int, transport: TransportSecurity) throws(ConfigurationError) -> KeySource {
         let name = try table.string("name") ?? "source\(index + 1)"
         func url(_ key: String, _ text: String) throws(ConfigurationError) -> URL {
             guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
-                throw table.error(key, "expected an http(s) URL, got \"\(text)\"")
+                throw table.error(key, "expected an https URL, got \"\(text)\"")
             }
+            if let refusal = transport.refusal(url, table: "keys") { throw table.error(key, refusal) }
             return url
         }
         if let list = try table.string("list_json") { return KeySource(name: name, kind: .listJSON(try url("list_json", list))) }

@@ -37,6 +37,8 @@ struct AgentConfiguration: Sendable {
     var roundTimeoutSeconds = 900.0
     /// Use files whose signature cannot be checked (no `[[keys.public_key]]`): field trials only.
     var allowUnverifiedFiles = false
+    /// `[keys] allow_insecure_http`: indexes and files over plain http off this machine (trials only).
+    var keysTransport = TransportSecurity()
     var risk = RiskConfiguration.cocoa
     var sources: [KeySource] = []
     var publicKeys: [PublicKey] = []
@@ -49,6 +51,8 @@ struct AgentConfiguration: Sendable {
 
     /// `[registration]`: the notification server a positive registration and operation logs go to.
     var registrationServer: URL?
+    /// `[registration] allow_insecure_http`: registrations and logs over plain http off this machine.
+    var registrationTransport = TransportSecurity()
     var registrationRegion = "440"
 
     /// One `[[keys.source]]`: where positive keys are published.
@@ -83,6 +87,13 @@ struct AgentConfiguration: Sendable {
     var signaturePolicy: SignaturePolicy { allowUnverifiedFiles && publicKeys.isEmpty ? .allowUnverified : .requireValid }
 
     var storeDirectory: StoreDirectory { stateDirectory.map(StoreDirectory.init(path:)) ?? .standard() }
+
+    /// Where a download round puts key files until they are matched: systemd's `$CACHE_DIRECTORY`
+    /// (`CacheDirectory=bleagent`), or `downloads` in the state directory.
+    func downloadDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if stateDirectory == nil, let cache = environment["CACHE_DIRECTORY"]?.split(separator: ":").first { return String(cache) }
+        return storeDirectory.path + "/downloads"
+    }
 
     var radioConfiguration: RadioAgent.Configuration {
         RadioAgent.Configuration(adapter: adapter, schedule: .init(scanWindow: scanWindowSeconds, scanPeriod: scanPeriodSeconds),

@@ -37,7 +37,7 @@ actor AgentDaemon {
         self.clock = configuration.clock
         self.store = store
         self.bus = bus
-        self.downloader = KeyDownloader(client: httpClient)
+        self.downloader = KeyDownloader(client: httpClient, security: configuration.keysTransport)
         self.notifier = notifier
         self.logger = logger
         self.schedule = DownloadSchedule(interval: configuration.downloadIntervalHours * 3600,

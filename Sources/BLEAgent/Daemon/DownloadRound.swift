@@ -12,7 +12,9 @@ extension ContactStore: DownloadStore {}
 
 /// One download round: every source's new files fetched in order (`SourceRound` decides what is
 /// pending and where each source's position ends up), matched and judged (`ExposureCheck`), the
-/// positions saved. It runs in a task of its own, which owns its cancellation: consent withdrawn
+/// positions saved. Each file is streamed to `downloadDirectory` as it arrives and read back by the
+/// matcher one per thread, so a round's memory does not grow with the number or size of its files;
+/// the files are removed when the round ends (and any a killed round left, when the next begins). It runs in a task of its own, which owns its cancellation: consent withdrawn
 /// cancels the task and nothing after that point is written (the store it holds is wiped too, so a
 /// write that slipped through would be refused).
 struct DownloadRound: Sendable {
@@ -22,6 +24,8 @@ struct DownloadRound: Sendable {
     let check: ExposureCheck
     let maximumIndexBytes: Int
     let maximumFileBytes: Int
+    /// Where fetched files wait to be matched: public data, re-fetchable (systemd's `CacheDirectory=`).
+    let downloadDirectory: String
     /// The longest one file may take to arrive whole, and the whole round's fetching (real time:
     /// a sped-up test clock does not shorten them).
     var fileTimeout: Duration = .seconds(120)
@@ -32,8 +36,20 @@ struct DownloadRound: Sendable {
         var report = DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: [])
         var rounds: [SourceRound] = []
         let deadline = ContinuousClock.now + roundTimeout
-        for source in sources { rounds.append(await fetchNew(from: source, now: Int64(now()), deadline: deadline)) }
-        let files = rounds.flatMap { round in round.files.map { (name: $0.entry.url.absoluteString, data: $0.data) } }
+        do {
+            try DownloadDirectory.prepare(downloadDirectory)
+        } catch {
+            report.errors.append("\(error)")
+            return report
+        }
+        defer { DownloadDirectory.empty(downloadDirectory) }
+        var counter = 0
+        for source in sources { rounds.append(await fetchNew(from: source, now: Int64(now()), deadline: deadline, counter: &counter)) }
+        let files = rounds.flatMap { round in
+            round.files.map { file in
+                ExportSource(name: file.entry.url.absoluteString) { .zip(try Data(contentsOf: URL(fileURLWithPath: file.path))) }
+            }
+        }
         report.files = files.count
         do {
             try Task.checkCancellation()
@@ -77,7 +93,8 @@ struct DownloadRound: Sendable {
         var description: String { "\(url.absoluteString): not fetched: the round's \(limit.components.seconds) s were spent" }
     }
 
-    private func fetchNew(from source: AgentConfiguration.KeySource, now: Int64, deadline: ContinuousClock.Instant) async -> SourceRound {
+    private func fetchNew(from source: AgentConfiguration.KeySource, now: Int64, deadline: ContinuousClock.Instant,
+                          counter: inout Int) async -> SourceRound {
         var round = SourceRound(source: source.name, start: DownloadState())
         do {
             round.start = SourceRound.sane(try await store.downloadState(source: source.name) ?? DownloadState(), now: now)
@@ -91,7 +108,10 @@ struct DownloadRound: Sendable {
             for entry in SourceRound.pending(entries, after: round.start) {
                 do {
                     let limit = try timeout(before: deadline, what: entry.url)
-                    round.files.append(.init(entry: entry, data: try await downloader.fetch(entry.url, maximumBytes: maximumFileBytes, timeout: limit)))
+                    counter += 1
+                    let path = "\(downloadDirectory)/\(counter).zip"
+                    try await downloader.download(entry.url, to: path, maximumBytes: maximumFileBytes, timeout: limit)
+                    round.files.append(.init(entry: entry, path: path))
                 } catch {
                     round.stoppedAt = entry
                     throw error
@@ -111,6 +131,7 @@ extension DownloadRound {
                                   risk: configuration.risk, notify: { day in await notifier.notify(day) })
         self.init(sources: configuration.sources, store: store, downloader: downloader, check: check,
                   maximumIndexBytes: configuration.maximumIndexBytes, maximumFileBytes: configuration.maximumFileBytes,
+                  downloadDirectory: configuration.downloadDirectory(),
                   fileTimeout: .seconds(configuration.fileTimeoutSeconds), roundTimeout: .seconds(configuration.roundTimeoutSeconds))
     }
 }

@@ -36,17 +36,17 @@ struct ExposureCheck: Sendable {
     /// Tells the user (journal, D-Bus signal, hook); called after the day is marked notified.
     let notify: @Sendable (ContactDayRecord) async -> Void
 
-    func run(_ files: [(name: String, data: Data)], now: Int64) async throws -> Outcome {
+    /// Matches `files` (loaded one per matching thread, never all at once), then judges.
+    func run(_ files: [ExportSource], now: Int64) async throws -> Outcome {
         var outcome = Outcome()
         var windows: [ExposureWindow]?
         if !files.isEmpty {
             let table = try await store.sightingTable(now: now)
             let matcher = Matcher(index: SightingIndex(table: table), keyring: keyring, policy: policy)
-            let sources = files.map { file in ExportSource(name: file.name) { .zip(file.data) } }
             let processed = try await store.processedFiles()
             // Matching runs on all cores: off Swift's cooperative pool.
             let report = await withCheckedContinuation { continuation in
-                Thread { continuation.resume(returning: matcher.match(sources, alreadyProcessed: processed)) }.start()
+                Thread { continuation.resume(returning: matcher.match(files, alreadyProcessed: processed)) }.start()
             }
             outcome.files = report.files.map(\.status)
             outcome.matchedKeys = report.matches.count { !$0.hits.isEmpty }

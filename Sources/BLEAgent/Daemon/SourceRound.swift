@@ -14,7 +14,8 @@ import Foundation
 struct SourceRound: Sendable {
     struct Fetched: Sendable {
         var entry: KeyFileIndex.Entry
-        var data: Data
+        /// Where the file was written (the round's download directory).
+        var path: String
     }
 
     var source: String

@@ -56,8 +56,9 @@ struct NotificationServerClient {
 
     private func send(path: String, body: Data, contentType: String) async throws(Failure) -> Answer {
         // A refused or unroutable connection must fail in seconds, so that the retries stay short.
+        // A registration is never redirected: the processing number goes only where it was configured.
         let client = HTTPClient(eventLoopGroupProvider: .singleton,
-                                configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(30))))
+                                configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))))
         let result: Result<Answer, Failure>
         do throws(Failure) {
             result = .success(try await sendWithRetries(client: client, path: path, body: body, contentType: contentType))
@@ -97,6 +98,10 @@ struct NotificationServerClient {
                     if status == 429, let retryAfter, retryAfter > 60 {
                         throw Failure.refused(status: status, code: "throttled", message: "the server asks to wait \(Int(retryAfter)) s before trying again")
                     }
+                case 300..<400:
+                    let location = response.headers.first(name: "location") ?? "elsewhere"
+                    throw Failure.refused(status: status, code: "redirected",
+                                          message: "the server redirects to \(location); a registration is sent only to the configured server (check [registration] server)")
                 default:
                     throw Failure.refused(status: status, code: object.error ?? "http_\(status)", message: object.message ?? "HTTP \(status)")
                 }

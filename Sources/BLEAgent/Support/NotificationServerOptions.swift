@@ -19,7 +19,10 @@ struct NotificationServerOptions: ParsableArguments {
         }
         if let server {
             guard let url = URL(string: server), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw CLIError(.dataError, "--server expects an http(s) URL")
+                throw CLIError(.dataError, "--server expects an https URL")
+            }
+            if let refusal = configuration.registrationTransport.refusal(url, table: "registration") {
+                throw CLIError(.dataError, "--server: \(refusal)")
             }
             return (configuration, url)
         }

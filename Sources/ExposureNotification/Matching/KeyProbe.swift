@@ -13,6 +13,18 @@ struct KeyProbe: ExportKeySink {
     private(set) var matches: [KeyMatch] = []
     private(set) var keys = 0
     private(set) var skippedKeys = 0
+    /// Key records of this file that repeated a key already matched in it (same key data, same
+    /// list): not derived or kept again, so a file repeating one key cannot multiply its cost.
+    private(set) var duplicateKeys = 0
+    /// The keys of this file that matched, by list (`keys`, `revised_keys`).
+    private var matchedKeyData: Set<MatchedKey> = []
+    private struct MatchedKey: Hashable {
+        var keyData: Block16
+        var revised: Bool
+    }
+    /// Past this many matched keys the file is refused (`tooManyMatches`): no real file of other
+    /// people's keys matches more, and the matches held must stay bounded.
+    let maximumMatchedKeys: Int
     private(set) var deriveNanoseconds: UInt64 = 0
     private(set) var probeNanoseconds: UInt64 = 0
     private var hits: [KeyMatch.Hit] = []
@@ -21,9 +33,10 @@ struct KeyProbe: ExportKeySink {
     private var cachedPartition: DayPartition?
 
     /// Allocates the batch buffer; call `release()` when the thread is done.
-    init(index: SightingIndex, deriver: IdentifierDeriver) {
+    init(index: SightingIndex, deriver: IdentifierDeriver, maximumMatchedKeys: Int = ExportFile.Limits.default.maximumMatchedKeys) {
         self.index = index
         self.deriver = deriver
+        self.maximumMatchedKeys = maximumMatchedKeys
         rpis = .allocate(byteCount: Self.batchSize * 144 * 16, alignment: 64)
         batch.reserveCapacity(Self.batchSize)
     }
@@ -32,14 +45,21 @@ struct KeyProbe: ExportKeySink {
 
     /// Starts a new file: results of the previous one are handed back and cleared.
     mutating func takeMatches() -> [KeyMatch] {
-        defer { matches = [] }
+        defer {
+            matches = []
+            matchedKeyData = []
+        }
         return matches
     }
 
     mutating func resetCounters() {
         keys = 0
         skippedKeys = 0
+        duplicateKeys = 0
     }
+
+    /// Whether more keys matched than `maximumMatchedKeys`.
+    var tooManyMatches: Bool { matches.count > maximumMatchedKeys }
 
     mutating func consume(_ key: TemporaryExposureKey, revised: Bool) {
         keys += 1
@@ -49,6 +69,12 @@ struct KeyProbe: ExportKeySink {
         let firstDay = start / perDay, lastDay = (start &+ key.rollingPeriod &- 1) / perDay
         guard partition(forDay: firstDay) != nil || (lastDay != firstDay && partition(forDay: lastDay) != nil) else {
             skippedKeys += 1
+            return
+        }
+        // Past the cap the file will be refused: spend nothing more on it.
+        guard !tooManyMatches else { return }
+        guard !matchedKeyData.contains(MatchedKey(keyData: key.keyData, revised: revised)) else {
+            duplicateKeys += 1
             return
         }
         batch.append((key, revised, .zero, Int(key.rollingPeriod)))
@@ -128,6 +154,12 @@ struct KeyProbe: ExportKeySink {
             segment = segmentEnd
         }
         guard !hits.isEmpty else { return }
+        // A copy of a key matched earlier in this batch.
+        guard matchedKeyData.insert(MatchedKey(keyData: key.keyData, revised: revised)).inserted else {
+            hits.removeAll(keepingCapacity: true)
+            duplicateKeys += 1
+            return
+        }
         // Only now, for a key that hit: its AEMK, and the metadata of each hit.
         let aemk = deriver.associatedEncryptedMetadataKey(for: key.keyData)
         var kept: [KeyMatch.Hit] = []

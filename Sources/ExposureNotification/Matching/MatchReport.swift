@@ -30,6 +30,8 @@ public struct MatchReport: Sendable {
         public var keys: Int
         public var warnings: KeyWarningCounts
         public var matchedKeys: Int
+        /// Key records that repeated a key already matched in the file (not counted twice).
+        public var duplicateKeys: Int
     }
 
     public var files: [FileOutcome]

@@ -8,8 +8,12 @@ import Synchronization
 /// inflates export.bin in 64 KiB chunks, hashes and decodes each chunk as it comes, and for every
 /// key derives the RPIK (one HKDF) and its RPIs (one AES-ECB call over the key's blocks), then
 /// probes the day partitions of the `SightingIndex`. Only keys that hit are kept, with their
-/// sightings; the signature decides at the end of the file whether they count. Memory: the index,
-/// plus one file and a few buffers per thread.
+/// sightings, once per key, and at most `Limits.maximumMatchedKeys` of them.
+///
+/// Under `.requireValid` a file's signature is checked in a first pass (inflate, hash, decode,
+/// no crypto per key) and a file that fails it is refused before any key is derived: an unsigned
+/// or forged file costs one read, not the matching. Memory: the index, plus one file and a few
+/// buffers per thread.
 public struct Matcher: Sendable {
     public let index: SightingIndex
     public var keyring: VerificationKeyring
@@ -71,7 +75,7 @@ public struct Matcher: Sendable {
     private func work(_ run: Run) {
         let deriver = IdentifierDeriver()
         let inflater = RawInflater()
-        var probe = KeyProbe(index: index, deriver: deriver)
+        var probe = KeyProbe(index: index, deriver: deriver, maximumMatchedKeys: limits.maximumMatchedKeys)
         defer { probe.release() }
         var timings = StageTimings()
         var results: [(Int, MatchReport.FileOutcome, [KeyMatch])] = []
@@ -90,7 +94,7 @@ public struct Matcher: Sendable {
     private func matchFile(_ source: ExportSource, run: Run, probe: inout KeyProbe, inflater: RawInflater,
                            timings: inout StageTimings) -> MatchReport.FileOutcome {
         var outcome = MatchReport.FileOutcome(name: source.name, digest: nil, status: .matched, refusal: nil, header: nil, signature: nil,
-                                              keys: 0, warnings: KeyWarningCounts(), matchedKeys: 0)
+                                              keys: 0, warnings: KeyWarningCounts(), matchedKeys: 0, duplicateKeys: 0)
         let container: ExportContainer
         do {
             container = try source.load()
@@ -110,6 +114,27 @@ public struct Matcher: Sendable {
         guard run.claim(digest) else {
             outcome.status = .alreadyProcessed
             return outcome
+        }
+        if policy == .requireValid {
+            let checkStart = monotonicNanoseconds()
+            var ignore = IgnoredKeys()
+            var unusedTimings = StageTimings()
+            let verdict: SignatureVerdict
+            do {
+                verdict = try ExportReader.stream(container, limits: limits, inflater: inflater, fileDigest: digest,
+                                                  timings: &unusedTimings, into: &ignore).verdict(keyring: keyring)
+            } catch {
+                outcome.status = .rejected("\(error)")
+                outcome.refusal = .malformed
+                return outcome
+            }
+            timings.verifyNanoseconds += monotonicNanoseconds() - checkStart
+            guard policy.accepts(verdict) else {
+                outcome.signature = verdict
+                outcome.status = .rejected("signature \(verdict.status.rawValue): \(verdict.reason ?? "not accepted")")
+                outcome.refusal = .signature
+                return outcome
+            }
         }
         probe.resetCounters()
         let deriveBefore = probe.deriveNanoseconds, probeBefore = probe.probeNanoseconds
@@ -137,6 +162,13 @@ public struct Matcher: Sendable {
         outcome.signature = verdict
         outcome.keys = result.records
         outcome.warnings = result.warnings
+        outcome.duplicateKeys = probe.duplicateKeys
+        guard !probe.tooManyMatches else {
+            _ = probe.takeMatches()
+            outcome.status = .rejected("more than \(limits.maximumMatchedKeys) of its keys match the sightings held: not a credible key file")
+            outcome.refusal = .malformed
+            return outcome
+        }
         guard policy.accepts(verdict) else {
             _ = probe.takeMatches()
             outcome.status = .rejected("signature \(verdict.status.rawValue): \(verdict.reason ?? "not accepted")")
@@ -147,4 +179,9 @@ public struct Matcher: Sendable {
         outcome.matchedKeys = probe.matches.count { !$0.hits.isEmpty }
         return outcome
     }
+}
+
+/// The first pass's sink: the keys are read (the decoder checks them) and dropped.
+private struct IgnoredKeys: ExportKeySink {
+    mutating func consume(_ key: TemporaryExposureKey, revised: Bool) {}
 }

@@ -1,5 +1,5 @@
 /// Which signature verdicts let a file's keys be used.
-public enum SignaturePolicy: Sendable {
+public enum SignaturePolicy: Hashable, Sendable {
     /// Only files with a `valid` signature (the daemon, with keys configured).
     case requireValid
     /// `valid` or `unverified` (tools run without a public key); `invalid` is still refused.

@@ -2,6 +2,7 @@
 import ContactStore
 import ExposureNotification
 import Foundation
+import TestSupport
 import Testing
 
 /// A download round over a fake key server and a fake store: files are fetched in order, matched,
@@ -32,6 +33,10 @@ struct DownloadRoundTests {
             guard !failing.contains(url.lastPathComponent), let data = files[url.lastPathComponent] else { throw Unreachable(url: url.absoluteString) }
             return data
         }
+
+        func download(_ url: URL, to destination: String, maximumBytes: Int, timeout: Duration) async throws {
+            try await fetch(url, maximumBytes: maximumBytes, timeout: timeout).write(to: URL(fileURLWithPath: destination))
+        }
     }
 
     actor Notices {
@@ -39,11 +44,14 @@ struct DownloadRoundTests {
         func add(_ day: ContactDayRecord) { days.append(day.day.iso8601) }
     }
 
+    let downloads = TemporaryDirectory()
+
     func round(_ server: FakeServer, _ store: FakeStore, _ notices: Notices) -> DownloadRound {
         let check = ExposureCheck(store: store, keyring: VerificationKeyring(), policy: .allowUnverified, risk: .cocoa,
                                   notify: { day in await notices.add(day) })
         return DownloadRound(sources: [.init(name: "cocoa", kind: .listJSON(Self.list))], store: store, downloader: server,
-                             check: check, maximumIndexBytes: 1 << 20, maximumFileBytes: 1 << 20)
+                             check: check, maximumIndexBytes: 1 << 20, maximumFileBytes: 1 << 20,
+                             downloadDirectory: downloads.path + "/downloads")
     }
 
     @Test func matchesWhatItFetchedAndStopsItsPositionBeforeAFileItCouldNotFetch() async throws {

@@ -49,7 +49,7 @@ struct ExposureCheckTests {
         let (file, sightings) = try Self.meeting()
         let store = FakeStore(sightings: sightings)
         let notices = Notices()
-        let outcome = try await check(store, notices).run([(name: "1.zip", data: file)], now: Self.noon)
+        let outcome = try await check(store, notices).run([ExportSource(name: "1.zip") { .zip(file) }], now: Self.noon)
         #expect(outcome.matchedKeys == 1)
         #expect(outcome.files == [.matched])
         let today = ExposureDay(unixSeconds: Self.noon).iso8601
@@ -60,7 +60,7 @@ struct ExposureCheckTests {
         #expect(await store.days[ExposureDay(unixSeconds: Self.noon)]?.notifiedAt == Self.noon)
 
         // The same file again (already processed) and a round without files: nothing new.
-        let again = try await check(store, notices).run([(name: "1.zip", data: file)], now: Self.noon + 60)
+        let again = try await check(store, notices).run([ExportSource(name: "1.zip") { .zip(file) }], now: Self.noon + 60)
         #expect(again.files == [.alreadyProcessed] && again.newContactDays.isEmpty)
         let empty = try await check(store, notices).run([], now: Self.noon + 120)
         #expect(empty.newContactDays.isEmpty && empty.files.isEmpty)
@@ -75,7 +75,7 @@ struct ExposureCheckTests {
         let check = check(store, notices)
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await check.run([(name: "1.zip", data: file)], now: Self.noon)
+            return try await check.run([ExportSource(name: "1.zip") { .zip(file) }], now: Self.noon)
         }
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(await store.writes == 0)

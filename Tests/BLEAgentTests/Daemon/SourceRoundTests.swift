@@ -12,7 +12,7 @@ struct SourceRoundTests {
 
     func round(_ entries: [KeyFileIndex.Entry], start: DownloadState = DownloadState()) -> SourceRound {
         var round = SourceRound(source: "cocoa", start: start)
-        round.files = entries.map { .init(entry: $0, data: Data()) }
+        round.files = entries.map { .init(entry: $0, path: "/nonexistent/\($0.url.lastPathComponent)") }
         return round
     }
 

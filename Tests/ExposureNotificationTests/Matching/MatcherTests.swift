@@ -92,6 +92,48 @@ struct MatcherTests {
         #expect(forged.files.first?.signature?.status == .invalid)
     }
 
+    @Test func aFileThatFailsTheRequiredSignatureIsRefusedBeforeAnyKeyIsDerived() throws {
+        let keys = TestKeys.randomKeys(count: 200, day: day, seed: 18)
+        var scenario = Scenario()
+        scenario.meet(keys[0], from: noon, minutes: 10, rssi: -55)
+        let index = SightingIndex(table: SightingTable(scenario.sightings))
+        let unsigned = try ExportWriter.zip(entries: [("export.bin", try ExportWriter.exportBin(
+            header: ExportFile.Header(region: "440"), keys: keys, signatureInfos: []))])
+        let strict = Matcher(index: index, keyring: TestKeys.keyring, policy: .requireValid).match([ExportSource(name: "u") { .zip(unsigned) }])
+        #expect(strict.files.first?.refusal == .signature)
+        #expect(strict.timings.deriveNanoseconds == 0 && strict.timings.probeNanoseconds == 0)
+        // The same file where unverified files are allowed is matched: derivation did happen.
+        let loose = Matcher(index: index, keyring: VerificationKeyring(), policy: .allowUnverified).match([ExportSource(name: "u") { .zip(unsigned) }])
+        #expect(loose.matches.count == 1 && loose.timings.deriveNanoseconds > 0)
+    }
+
+    @Test func aKeyRepeatedInAFileIsMatchedOnce() throws {
+        let keys = TestKeys.randomKeys(count: 2, day: day, seed: 19)
+        var scenario = Scenario()
+        scenario.meet(keys[0], from: noon, minutes: 10, rssi: -55)
+        // 3,000 copies of the met key, the other key between them, and the met key once in revised_keys.
+        let repeated = Array(repeating: keys[0], count: 1_500) + [keys[1]] + Array(repeating: keys[0], count: 1_500)
+        let (report, _) = scenario.match([try signedZip(repeated, revised: [keys[0]])], keyring: TestKeys.keyring, policy: .requireValid)
+        #expect(report.matches.map(\.revised) == [false, true])
+        #expect(report.files.first?.duplicateKeys == 2_999)
+        #expect(report.files.first?.keys == 3_002)
+    }
+
+    @Test func aFileMatchingMoreKeysThanTheCapIsRefused() throws {
+        let keys = TestKeys.randomKeys(count: 12, day: day, seed: 20)
+        var scenario = Scenario()
+        for (number, key) in keys.enumerated() { scenario.meet(key, from: noon + Int64(number) * 600, minutes: 2, rssi: -55) }
+        let index = SightingIndex(table: SightingTable(scenario.sightings))
+        let file = try signedZip(keys)
+        for (cap, refused) in [(11, true), (12, false)] {
+            var limits = ExportFile.Limits.default
+            limits.maximumMatchedKeys = cap
+            let report = Matcher(index: index, keyring: TestKeys.keyring, policy: .requireValid, limits: limits).match([ExportSource(name: "f") { file }])
+            #expect((report.files.first?.refusal == .malformed) == refused, "cap \(cap)")
+            #expect(report.matches.count == (refused ? 0 : 12), "cap \(cap)")
+        }
+    }
+
     @Test func brokenFilesAreRejectedWithoutStoppingTheOthers() throws {
         let keys = TestKeys.randomKeys(count: 3, day: day, seed: 15)
         var scenario = Scenario()
