@@ -30,6 +30,7 @@ let package = Package(
         // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
         // libdbus-1, imported only by the DBus module's back-end files.
+        .systemLibrary(name: "CTimex", path: "Sources/CTimex"),
         .systemLibrary(name: "CDBus", path: "Sources/CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         // libbluetooth (HCI), imported only by the BlueZ module's one back-end file.
         .systemLibrary(name: "CBlueZ", path: "Sources/CBlueZ", providers: [.apt(["libbluetooth-dev"])]),
@@ -71,7 +72,7 @@ let package = Package(
         .target(name: "TOMLConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
 
         // The clock agents, demos and the notification server share (real, or sped up for tests).
-        .target(name: "AgentTime"),
+        .target(name: "AgentTime", dependencies: ["CTimex"]),
 
         // A D-Bus connection driven by a thread of its own: calls, signals, exported objects, values.
         // Knows nothing of Bluetooth; the agent's own API and the desktop companion use it too.

@@ -96,6 +96,7 @@ class DaemonEndToEnd(ProcessTestCase):
         with open(config, "w") as f:
             f.write(f"""[agent]
 state_directory = "{state}"
+require_time_sync = false
 [keys]
 download_interval_hours = 4
 {key_source_toml("cocoa", self.base, f"{self.dir}/public.pem")}[notify]
@@ -231,7 +232,7 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         state = os.path.join(self.dir, "state")
         config = os.path.join(self.dir, "bleagent.toml")
         with open(config, "w") as f:
-            f.write(f'[agent]\nstate_directory = "{state}"\n[radio]\nscan_window_seconds = 2\nscan_period_seconds = 10\n')
+            f.write(f'[agent]\nstate_directory = "{state}"\nrequire_time_sync = false\n[radio]\nscan_window_seconds = 2\nscan_period_seconds = 10\n')
         journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
         self.start_daemon(config, journal.path, notify.path)
         self.assertTrue(wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
@@ -288,6 +289,7 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         with open(config, "w") as f:
             f.write(f"""[agent]
 state_directory = "{os.path.join(self.dir, "state")}"
+require_time_sync = false
 [keys]
 allow_unverified_files = true
 file_timeout_seconds = 3
@@ -316,7 +318,7 @@ region = "440"
         watchdog) but exit with an error, so that systemd starts it again on a fresh connection."""
         config = os.path.join(self.dir, "bleagent.toml")
         with open(config, "w") as f:
-            f.write(f'[agent]\nstate_directory = "{os.path.join(self.dir, "state")}"\n')
+            f.write(f'[agent]\nstate_directory = "{os.path.join(self.dir, "state")}"\nrequire_time_sync = false\n')
         journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
         daemon = self.start_daemon(config, journal.path, notify.path)
         self.assertTrue(wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")

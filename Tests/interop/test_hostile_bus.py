@@ -64,7 +64,7 @@ class AnotherAccountOnTheSystemBus(ProcessTestCase):
         self.bus = f"unix:path={bus_dir}/socket"
         self.env = bus_env(self.bus)
         with open(self.path("bleagent.toml"), "w") as f:
-            f.write(f'[agent]\nstate_directory = "{self.path("state")}"\n')
+            f.write(f'[agent]\nstate_directory = "{self.path("state")}"\nrequire_time_sync = false\n')
         notify = self.datagrams("notify.sock")
         self.daemon = self.spawn([BLEAGENT, "run", "--config", self.path("bleagent.toml"), "--bus-address", self.bus],
                                  env=dict(self.env, NOTIFY_SOCKET=notify.path, BLEAGENT_JOURNAL_SOCKET=self.path("none")),

@@ -112,7 +112,7 @@ class HostileKeyServer(ProcessTestCase):
     def start_daemon(self, keys=""):
         config = self.path("bleagent.toml")
         with open(config, "w") as f:
-            f.write(f'[agent]\nstate_directory = "{self.state}"\n[keys]\ndownload_interval_hours = 100\n{keys}'
+            f.write(f'[agent]\nstate_directory = "{self.state}"\nrequire_time_sync = false\n[keys]\ndownload_interval_hours = 100\n{keys}'
                     + key_source_toml("hostile", self.base, self.path("public.pem")))
         journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
         env = dict(self.env, BLEAGENT_JOURNAL_SOCKET=journal.path, NOTIFY_SOCKET=notify.path)

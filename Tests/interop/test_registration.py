@@ -102,6 +102,7 @@ attempts_per_client_per_hour = 1000
         with open(config, "w") as f:
             f.write(f"""[agent]
 state_directory = "{state}"
+require_time_sync = false
 {f'clock = "{clock}"' if clock else ''}
 [registration]
 server = "{self.base}"

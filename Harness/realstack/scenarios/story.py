@@ -102,6 +102,7 @@ class Person:
         with open(self.config, "w") as f:
             f.write(f"""[agent]
 state_directory = "{self.dir}/state"
+require_time_sync = false
 clock = "speed={SPEED},origin={self.origin}{clock_extra}"
 [radio]
 adapter = "{self.adapter}"

@@ -1,3 +1,4 @@
+import AgentTime
 import ArgumentParser
 import ContactStore
 import Foundation
@@ -72,7 +73,7 @@ struct ConsentCommand: AsyncParsableCommand {
         let now = Int64(Date().timeIntervalSince1970)
         do throws(StoreError) {
             if accept {
-                let store = try await ContactStore.open(state.directory, now: now)
+                let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
                 try await store.saveConsent(ConsentRecord(accepted: true, decidedAt: now, termsVersion: AgentDaemon.termsVersion))
             } else {
                 try ContactStore.wipe(state.directory)

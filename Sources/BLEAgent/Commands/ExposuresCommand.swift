@@ -1,3 +1,4 @@
+import AgentTime
 import ArgumentParser
 import ContactStore
 import Foundation
@@ -23,7 +24,7 @@ struct ExposuresCommand: AsyncParsableCommand {
                 // The daemon is down: read the store ourselves (needs its key).
                 do throws(StoreError) {
                     let now = Int64(Date().timeIntervalSince1970)
-                    let store = try await ContactStore.open(state.directory, now: now)
+                    let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
                     entries = try await store.contactDays(now: now).filter(\.isContactDay).map(ExposureEntry.init)
                 } catch {
                     throw error.cliError

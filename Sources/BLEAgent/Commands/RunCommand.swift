@@ -42,9 +42,12 @@ struct RunCommand: AsyncParsableCommand {
             try await claimServiceName(on: serviceBus)
             await explainAMissingRadio(bus, logger: logger)
             let store: ContactStore
+            let trusted = await configuration.timeGate.waitingReason(TimeGate.systemClock(bus: bus)) == nil
             do {
+                // On a clock not yet trusted the store is opened without expiring: the daemon expires once it is.
                 store = try await ContactStore.open(configuration.storeDirectory,
-                                                    configuration: .init(rpiCapPerDay: configuration.rpiCapPerDay), now: Int64(configuration.clock.now()))
+                                                    configuration: .init(rpiCapPerDay: configuration.rpiCapPerDay), now: Int64(configuration.clock.now()),
+                                                    expiring: trusted)
             } catch {
                 throw CLIError(.failure, "\(error)")
             }

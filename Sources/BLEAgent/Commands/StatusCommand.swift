@@ -75,6 +75,7 @@ struct StatusCommand: AsyncParsableCommand {
             return seconds <= 0 ? "now" : seconds < 7200 ? "in \(seconds / 60) min" : "in \(seconds / 3600) h"
         }
         Output.line("Consent:        \(status.consent.accepted ? "given" : "not given — run `bleagent consent --accept`")")
+        if let clock = status.clock { Output.line("Clock:          \(clock)") }
         if let radio = status.radio {
             Output.line("Adapter:        \(radio.adapter ?? "none")\(radio.powered ? "" : " (powered off)")")
             if radio.advertising {

@@ -1,3 +1,4 @@
+import AgentTime
 import ArgumentParser
 import ContactStore
 import Foundation
@@ -36,7 +37,7 @@ struct StoreCheckCommand: AsyncParsableCommand {
             let now = Int64(Date().timeIntervalSince1970)
             let integrity: ContactStore.IntegrityReport
             do throws(StoreError) {
-                let store = try await ContactStore.open(state.directory, now: now)
+                let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
                 integrity = try await store.verifyIntegrity(now: now)
             } catch {
                 throw error.cliError

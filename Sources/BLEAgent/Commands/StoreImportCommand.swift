@@ -1,3 +1,4 @@
+import AgentTime
 import ArgumentParser
 import ContactStore
 import ExposureNotification
@@ -23,7 +24,7 @@ struct StoreImportCommand: AsyncParsableCommand {
             let now = Int64(Date().timeIntervalSince1970)
             let result: ContactStore.IngestResult
             do throws(StoreError) {
-                let store = try await ContactStore.open(state.directory, now: now)
+                let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
                 result = try await store.record(table.sightings, now: now)
             } catch {
                 throw error.cliError

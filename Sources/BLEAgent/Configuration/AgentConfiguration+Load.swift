@@ -17,8 +17,9 @@ extension AgentConfiguration {
         try reader.allow(["agent", "radio", "store", "keys", "notify", "guidance", "registration"])
 
         if let agent = try reader.table("agent") {
-            try agent.allow(["state_directory", "clock"])
+            try agent.allow(["state_directory", "clock", "require_time_sync"])
             configuration.stateDirectory = try agent.string("state_directory")
+            configuration.timeGate.required = try agent.bool("require_time_sync") ?? true
             if let clock = try agent.string("clock") {
                 guard let parsed = AgentClock(specification: clock) else {
                     throw agent.error("clock", "expected speed=N,origin=UNIX_SECONDS")

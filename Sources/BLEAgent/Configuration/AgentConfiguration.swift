@@ -13,6 +13,8 @@ struct AgentConfiguration: Sendable {
     var stateDirectory: String?
     /// Test clock: `speed=N,origin=T` (real time when absent).
     var clock = AgentClock.real
+    /// `require_time_sync`: record, expire and download only on a synchronised system clock.
+    var timeGate = TimeGate()
 
     /// `[radio]`
     var adapter: String?

@@ -30,6 +30,9 @@ actor AgentDaemon {
     private var round: Task<DownloadReport, Never>?
     private var lastDownloadError: String?
     private var lastStoreError: String?
+    /// Why the agent waits for the clock (`TimeGate`); nil while the clock is trusted.
+    private var clockWait: String?
+    private let clockSync: @Sendable () async -> SystemClockSync
 
     init(configuration: AgentConfiguration, store: ContactStore, bus: DBusConnection?, httpClient: HTTPClient,
          notifier: ContactNotifier, logger: Logger) {
@@ -42,6 +45,7 @@ actor AgentDaemon {
         self.logger = logger
         self.schedule = DownloadSchedule(interval: configuration.downloadIntervalHours * 3600,
                                          jitter: configuration.downloadJitterMinutes * 60)
+        self.clockSync = TimeGate.systemClock(bus: bus)
         let clock = configuration.clock
         self.recorder = Recorder(logger: logger, now: { clock.now() })
     }
@@ -57,10 +61,10 @@ actor AgentDaemon {
         } catch {
             noteStore(error)
         }
+        clockWait = await configuration.timeGate.waitingReason(clockSync)
+        if let clockWait { logger.warning("\(clockWait)") }
         if consent?.accepted == true {
-            await startRecording()
-            let lastSuccesses = await DownloadRound.lastSuccesses(of: configuration.sources, in: store)
-            schedule.resume(lastSuccesses: lastSuccesses, at: now, using: &random)
+            if clockWait == nil { await resumeWork() }
         } else {
             logger.notice("waiting for consent: nothing is advertised, scanned or stored until `bleagent consent --accept`")
         }
@@ -72,18 +76,56 @@ actor AgentDaemon {
             }
         }
         defer { housekeeping.cancel() }
+        let clockWatch = Task {
+            while !Task.isCancelled {
+                // Waiting: look often, recording should start soon after NTP syncs. Trusted: a step
+                // by hand is noticed within half a minute (expiry checks again right before it runs).
+                try? await Task.sleep(for: .seconds(await self.clockWait == nil ? 30 : 5))
+                if Task.isCancelled { break }
+                await self.checkClock()
+            }
+        }
+        defer { clockWatch.cancel() }
         while !Task.isCancelled {
             let wait = schedule.wait(at: now).map { max(1, clock.realSeconds(for: $0)) } ?? 5
             try? await Task.sleep(for: .seconds(min(wait, 3600)))
             if Task.isCancelled { break }
             if schedule.correctForClockStep(at: now, using: &random) { logger.warning("the clock went back: next key download rescheduled") }
-            if consent?.accepted == true, schedule.isDue(at: now) { _ = await downloadAndMatch() }
+            if consent?.accepted == true, clockWait == nil, schedule.isDue(at: now) { _ = await downloadAndMatch() }
         }
         await recorder.stop()
     }
 
-    /// Expiry, and today's and tomorrow's own keys (TEK rollover), every 10 minutes.
+    /// Recording and the download schedule, once consent is given and the clock is trusted.
+    private func resumeWork() async {
+        await startRecording()
+        let lastSuccesses = await DownloadRound.lastSuccesses(of: configuration.sources, in: store)
+        schedule.resume(lastSuccesses: lastSuccesses, at: now, using: &random)
+    }
+
+    /// Follows the clock's trust: recording starts once it is synchronised and pauses when it is not
+    /// (stepped by hand, which the kernel marks unsynchronised), so nothing is stamped with a wrong time.
+    private func checkClock() async {
+        let reason = await configuration.timeGate.waitingReason(clockSync)
+        switch (clockWait, reason) {
+        case (.some, nil):
+            clockWait = nil
+            logger.notice("the system clock is synchronised: recording, expiry and downloads go on")
+            if consent?.accepted == true { await resumeWork() }
+        case (nil, .some(let reason)):
+            clockWait = reason
+            logger.warning("the system clock is no longer synchronised (was it stepped?): recording paused. \(reason)")
+            await recorder.stop()
+            schedule.stop()
+        default:
+            clockWait = reason
+        }
+    }
+
+    /// Expiry, and today's and tomorrow's own keys (TEK rollover), every 10 minutes — on a trusted clock only.
     private func housekeeping() async {
+        await checkClock()
+        guard clockWait == nil else { return }
         let store = store
         do {
             _ = try await store.expire(now: Int64(now))
@@ -108,6 +150,10 @@ actor AgentDaemon {
         let record = ConsentRecord(accepted: true, decidedAt: Int64(now), termsVersion: termsVersion)
         try await store.saveConsent(record)
         consent = record
+        guard clockWait == nil else {
+            logger.notice("consent given: recording starts once the system clock is synchronised")
+            return
+        }
         logger.notice("consent given: recording starts")
         await startRecording()
         schedule.planNow(at: now)
@@ -154,6 +200,7 @@ actor AgentDaemon {
     func downloadAndMatch() async -> DownloadReport {
         if let round { return await round.value }
         guard consent?.accepted == true else { return DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: ["no consent"]) }
+        if let clockWait { return DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: [clockWait]) }
         let work = DownloadRound(configuration, store: store, downloader: downloader, notifier: notifier)
         let task = Task { [clock] in await work.run(now: { clock.now() }) }
         round = task
@@ -190,7 +237,7 @@ actor AgentDaemon {
                             radio: radio, sightingsToday: today?.sightings ?? 0, droppedToday: today?.dropped ?? 0,
                             downloads: .init(lastAt: schedule.last, nextAt: schedule.next, lastError: lastDownloadError,
                                              filesProcessed: (try? await store.processedFiles().count) ?? 0, sources: configuration.sources.count),
-                            contactDays: contactDays, storeError: storeError,
+                            contactDays: contactDays, clock: clockWait, storeError: storeError,
                             storeLoss: statistics?.durabilityLoss?.description)
     }
 

@@ -41,6 +41,8 @@ struct DaemonStatus: Codable, Sendable {
     var droppedToday: Int
     var downloads: Downloads
     var contactDays: Int
+    /// Why nothing is recorded, expired or downloaded: the clock is not trusted yet (nil: it is).
+    var clock: String?
     var storeError: String?
     /// Records the store had acknowledged and lost (found at an open in the last 14 days).
     var storeLoss: String?

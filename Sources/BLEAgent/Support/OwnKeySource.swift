@@ -1,3 +1,4 @@
+import AgentTime
 import ContactStore
 import ExposureNotification
 import Foundation
@@ -22,7 +23,7 @@ enum OwnKeySource {
         }
         do throws(StoreError) {
             let now = Int64(Date().timeIntervalSince1970)
-            let store = try await ContactStore.open(state.directory, now: now)
+            let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
             return try await store.ownKeysOnAir(now: now)
         } catch {
             throw error.cliError
