@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExposureNotification
 import Foundation
+import HostSupport
 import Hummingbird
 import Logging
 import NotificationServer
@@ -107,9 +108,18 @@ struct ServeCommand: AsyncParsableCommand {
             let ready = runtime
             var services: [any Service] = [ExportService(runtime: runtime)]
             if let reissue = ReissueService(runtime: runtime) { services.append(reissue) }
+            // One descriptor per connection, and some to spare for the database, exports and logs.
+            let descriptors = FileDescriptorLimit.raise(to: configuration.maximumConnections + 256)
+            let connections = max(1, min(configuration.maximumConnections, descriptors - 256))
+            if connections < configuration.maximumConnections {
+                logger.warning("at most \(descriptors) open files (LimitNOFILE=): serving \(connections) connections at once, not [server] max_connections = \(configuration.maximumConnections)")
+            }
+            runtime.logs.prune(now: Int64(Date().timeIntervalSince1970))
             let app = Application(
                 router: runtime.routes().router(),
-                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bleagent-server"),
+                server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bleagent-server",
+                                     availableConnectionsDelegate: ConnectionLimit.atMost(connections)),
                 services: services,
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? configuration.port

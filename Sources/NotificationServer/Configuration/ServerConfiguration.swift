@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String?
     /// Serve the export folder over HTTP too (else another web server, object store or CDN does).
     public var serveExports = true
+    /// `[server] idle_timeout_seconds`: a connection that sends nothing (not even the rest of its
+    /// request) for this long is closed.
+    public var idleTimeoutSeconds = 30
+    /// `[server] max_connections`: connections open at once; more wait in the listen queue.
+    public var maximumConnections = 4_000
     public var clock = AgentClock.real
 
     /// `[database] url`: "sqlite" (a file in the data directory), a path ending in .sqlite, or postgres://…
@@ -42,6 +47,12 @@ public struct ServerConfiguration: Sendable {
 
     /// `[logs]`
     public var logsMaximumBytes = 1 << 20
+    /// `[logs] retention_days`, `max_total_bytes`, `uploads_per_hour`: logs are deleted after this
+    /// many days, the oldest first when all of them together would pass the total, and no more than
+    /// this many are accepted in an hour from everyone together (5 per client).
+    public var logsRetentionDays = 14
+    public var logsMaximumTotalBytes = 256 << 20
+    public var logsUploadsPerHour = 120
 
     public init() {}
 
@@ -64,7 +75,9 @@ public struct ServerConfiguration: Sendable {
         var configuration = ServerConfiguration()
         try reader.allow(["server", "database", "registration", "export", "logs"])
         if let server = try reader.table("server") {
-            try server.allow(["listen", "data_directory", "public_url", "serve_exports", "clock"])
+            try server.allow(["listen", "data_directory", "public_url", "serve_exports", "clock", "idle_timeout_seconds", "max_connections"])
+            configuration.idleTimeoutSeconds = try server.integer("idle_timeout_seconds", in: 1...3_600) ?? configuration.idleTimeoutSeconds
+            configuration.maximumConnections = try server.integer("max_connections", in: 16...1_000_000) ?? configuration.maximumConnections
             if let listen = try server.string("listen") {
                 guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
                     throw server.error("listen", "expected HOST:PORT, e.g. 127.0.0.1:8080")
@@ -121,8 +134,14 @@ public struct ServerConfiguration: Sendable {
             configuration.embargoMinutes = try export.integer("embargo_minutes", in: 0...(24 * 60)) ?? configuration.embargoMinutes
         }
         if let logs = try reader.table("logs") {
-            try logs.allow(["max_bytes"])
+            try logs.allow(["max_bytes", "retention_days", "max_total_bytes", "uploads_per_hour"])
             configuration.logsMaximumBytes = try logs.integer("max_bytes", in: 1_024...(64 << 20)) ?? configuration.logsMaximumBytes
+            configuration.logsRetentionDays = try logs.integer("retention_days", in: 1...365) ?? configuration.logsRetentionDays
+            configuration.logsMaximumTotalBytes = try logs.integer("max_total_bytes", in: 1_024...(1 << 40)) ?? configuration.logsMaximumTotalBytes
+            configuration.logsUploadsPerHour = try logs.integer("uploads_per_hour", in: 1...1_000_000) ?? configuration.logsUploadsPerHour
+            if configuration.logsMaximumTotalBytes < configuration.logsMaximumBytes {
+                throw logs.error("max_total_bytes", "must not be smaller than max_bytes (one log)")
+            }
         }
         return configuration
     }

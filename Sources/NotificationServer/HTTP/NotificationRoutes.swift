@@ -127,12 +127,13 @@ public struct NotificationRoutes: Sendable {
 
     private func uploadLog(_ request: Request, context: ServerRequestContext) async throws -> Response {
         var request = request
-        if case .wait(let seconds) = await logThrottle.attempt(client: context.clientKey, now: now(), verifies: false) {
+        if case .wait(let seconds) = await logThrottle.attempt(client: context.clientKey, now: now(), verifies: true) {
             return Self.tooMany(seconds)
         }
         let body = try await request.collectBody(upTo: logs.maximumBytes)
         do {
-            let id = try logs.store(Data(buffer: body))
+            // Files age by the real clock (their modification times), whatever the server's clock says.
+            let id = try logs.store(Data(buffer: body), now: Int64(Date().timeIntervalSince1970))
             logger.info("operation log stored", metadata: ["log_id": "\(id)", "bytes": "\(body.readableBytes)"])
             return Self.json(.created, ["log_id": id])
         } catch .tooLarge(let limit) {

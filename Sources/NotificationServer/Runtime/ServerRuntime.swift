@@ -43,7 +43,9 @@ public struct ServerRuntime: Sendable {
             configuration: configuration, database: database, secrets: secrets,
             registration: RegistrationService(database: database, secret: secrets.numberSecret, settings: registrationSettings),
             worker: ExportWorker(database: database, signer: secrets.signer, settings: exportSettings),
-            logs: OperationLogStore(directory: configuration.logDirectory, maximumBytes: configuration.logsMaximumBytes),
+            logs: OperationLogStore(directory: configuration.logDirectory, maximumBytes: configuration.logsMaximumBytes,
+                                    retentionSeconds: Int64(configuration.logsRetentionDays) * 86_400,
+                                    maximumTotalBytes: configuration.logsMaximumTotalBytes),
             logger: logger)
     }
 
@@ -54,7 +56,8 @@ public struct ServerRuntime: Sendable {
         let limits = AttemptThrottle.Limits(perClient: configuration.attemptsPerClientPerHour, globalFailures: configuration.failedAttemptsPerHour,
                                             window: 3_600)
         return NotificationRoutes(registration: registration, throttle: AttemptThrottle(limits: limits),
-                                  logThrottle: AttemptThrottle(limits: .init(perClient: 5, globalFailures: Int.max, window: 3_600)),
+                                  // Every upload is charged to the global budget (never refunded): a global rate.
+                                  logThrottle: AttemptThrottle(limits: .init(perClient: 5, globalFailures: configuration.logsUploadsPerHour, window: 3_600)),
                                   logs: logs, adminToken: secrets.adminToken,
                                   exportDirectory: configuration.serveExports ? configuration.exportDirectory : nil,
                                   clock: configuration.clock, logger: logger)
