@@ -42,9 +42,13 @@ extension ContactStore {
             try db.inTransaction {
                 result.deletedChunks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sighting_chunk WHERE epoch < ? OR epoch > ?",
                                                         arguments: [low, high]) ?? 0
-                for table in ["sighting_chunk", "epoch_stats", "own_key", "contact_day", "exposure_day"] {
+                for table in ["sighting_chunk", "own_key", "contact_day", "exposure_day"] {
                     try db.execute(sql: "DELETE FROM \(table) WHERE epoch < ? OR epoch > ?", arguments: [low, high])
                 }
+                // A day's counts go once none of its hours is kept.
+                let days = Self.retainedDays(now: now)
+                try db.execute(sql: "DELETE FROM day_stats WHERE day < ? OR day > ?",
+                               arguments: [days?.lowerBound.rawValue ?? Int32.max, days?.upperBound.rawValue ?? Int32.min])
                 try db.execute(sql: "DELETE FROM processed_file WHERE processed_at < ?",
                                arguments: [now - Self.processedFileRetentionSeconds])
                 return .commit
@@ -55,6 +59,11 @@ extension ContactStore {
             }
             return result
         }
+    }
+
+    /// The days with at least one hour kept at `now`.
+    static func retainedDays(now: Int64) -> ClosedRange<ExposureDay>? {
+        retainedEpochs(now: now).map { Epoch(rawValue: $0.lowerBound).day...Epoch(rawValue: $0.upperBound).day }
     }
 
     /// The epochs a store keeps at `now`; nil if none (a clock before 1970 + 14 days).

@@ -62,12 +62,10 @@ extension ContactStore {
                             let sealed = try Sealing.seal(plaintext, key: key, context: Sealing.sightingContext(epoch, count: batch.count))
                             try db.execute(sql: "INSERT INTO sighting_chunk (epoch, count, sealed) VALUES (?, ?, ?)",
                                            arguments: [epoch.rawValue, batch.count, sealed])
-                            let times = batch.map(\.time)
-                            try Self.addStats(db, epoch: epoch, sightings: batch.count, newRPIs: newPerEpoch[epoch] ?? 0, dropped: 0,
-                                              first: times.min() ?? now, last: times.max() ?? now)
+                            try Self.addStats(db, day: epoch.day, sightings: batch.count, newRPIs: newPerEpoch[epoch] ?? 0, dropped: 0)
                         }
-                        for (epoch, (dropped, time)) in droppedPerEpoch {
-                            try Self.addStats(db, epoch: epoch, sightings: 0, newRPIs: 0, dropped: dropped, first: time, last: time)
+                        for (epoch, (dropped, _)) in droppedPerEpoch {
+                            try Self.addStats(db, day: epoch.day, sightings: 0, newRPIs: 0, dropped: dropped)
                         }
                         return .commit
                     }
@@ -85,13 +83,13 @@ extension ContactStore {
         }
     }
 
-    static func addStats(_ db: Database, epoch: Epoch, sightings: Int, newRPIs: Int, dropped: Int, first: Int64, last: Int64) throws {
+    /// Adds to `day`'s clear counts (no time of day: see StoreSchema's v5).
+    static func addStats(_ db: Database, day: ExposureDay, sightings: Int, newRPIs: Int, dropped: Int) throws {
         try db.execute(sql: """
-            INSERT INTO epoch_stats (epoch, sightings, new_rpis, dropped, first_time, last_time) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(epoch) DO UPDATE SET sightings = sightings + excluded.sightings, new_rpis = new_rpis + excluded.new_rpis,
-                dropped = dropped + excluded.dropped, first_time = min(first_time, excluded.first_time),
-                last_time = max(last_time, excluded.last_time)
-            """, arguments: [epoch.rawValue, sightings, newRPIs, dropped, first, last])
+            INSERT INTO day_stats (day, sightings, new_rpis, dropped) VALUES (?, ?, ?, ?)
+            ON CONFLICT(day) DO UPDATE SET sightings = sightings + excluded.sightings, new_rpis = new_rpis + excluded.new_rpis,
+                dropped = dropped + excluded.dropped
+            """, arguments: [day.rawValue, sightings, newRPIs, dropped])
     }
 
     /// Creates and saves keys for the epochs that lack one.

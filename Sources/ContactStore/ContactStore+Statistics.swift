@@ -12,7 +12,7 @@ extension ContactStore {
     }
 
     /// The same figures without opening the store for writing and without its key: they come from
-    /// the clear per-hour counts. Works while the daemon holds the store.
+    /// the clear per-day counts. Works while the daemon holds the store.
     public static func statistics(of directory: StoreDirectory, now: Int64) throws(StoreError) -> StoreStatistics {
         guard FileManager.default.fileExists(atPath: directory.database) else {
             return StoreStatistics(days: [], sizeOnDisk: directory.sizeOnDisk(), oldestRecordAge: nil, epochsHeld: 0, chunks: 0)
@@ -29,26 +29,20 @@ extension ContactStore {
     }
 
     static func statistics(_ db: Database, now: Int64) throws -> StoreStatistics {
-        var days: [ExposureDay: StoreStatistics.Day] = [:]
-        var oldest: Int64?
-        var epochs = 0
-        for row in try Row.fetchAll(db, sql: "SELECT epoch, sightings, new_rpis, dropped, first_time FROM epoch_stats") {
-            let epoch = Epoch(rawValue: row[0])
-            guard !epoch.isExpired(at: now) else { continue }
-            epochs += 1
-            var day = days[epoch.day] ?? StoreStatistics.Day(day: epoch.day, sightings: 0, rpis: 0, dropped: 0)
-            day.sightings += row[1] as Int
-            day.rpis += row[2] as Int
-            day.dropped += row[3] as Int
-            days[epoch.day] = day
-            if (row[1] as Int) > 0 {
-                let first: Int64 = row[4]
-                oldest = min(oldest ?? first, first)
-            }
+        guard let epochs = retainedEpochs(now: now), let days = retainedDays(now: now) else {
+            return StoreStatistics(days: [], sizeOnDisk: 0, oldestRecordAge: nil, epochsHeld: 0, chunks: 0, durabilityLoss: try recordedLoss(db, now: now))
         }
+        var figures: [StoreStatistics.Day] = []
+        for row in try Row.fetchAll(db, sql: "SELECT day, sightings, new_rpis, dropped FROM day_stats WHERE day BETWEEN ? AND ? ORDER BY day",
+                                    arguments: [days.lowerBound.rawValue, days.upperBound.rawValue]) {
+            figures.append(StoreStatistics.Day(day: ExposureDay(rawValue: row[0]), sightings: row[1], rpis: row[2], dropped: row[3]))
+        }
+        // Hours held and the oldest: from the sealed chunks' (clear) epochs.
+        let held = try Row.fetchOne(db, sql: "SELECT COUNT(DISTINCT epoch), MIN(epoch) FROM sighting_chunk WHERE epoch BETWEEN ? AND ?",
+                                    arguments: [epochs.lowerBound, epochs.upperBound])
+        let oldest: Int64? = (held?[1] as Int64?).map { Epoch(rawValue: UInt32(clamping: $0)).start }
         let chunks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sighting_chunk") ?? 0
-        return StoreStatistics(days: days.values.sorted { $0.day < $1.day }, sizeOnDisk: 0,
-                               oldestRecordAge: oldest.map { now - $0 }, epochsHeld: epochs, chunks: chunks,
-                               durabilityLoss: try recordedLoss(db, now: now))
+        return StoreStatistics(days: figures, sizeOnDisk: 0, oldestRecordAge: oldest.map { max(0, now - $0) },
+                               epochsHeld: (held?[0] as Int?) ?? 0, chunks: chunks, durabilityLoss: try recordedLoss(db, now: now))
     }
 }

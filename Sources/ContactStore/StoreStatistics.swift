@@ -1,6 +1,6 @@
 import ExposureNotification
 
-/// What `bleagent store stats` shows. Read from the clear per-hour counts: no key needed.
+/// What `bleagent store stats` shows. Read from the clear per-day counts: no key needed.
 public struct StoreStatistics: Hashable, Sendable {
     public struct Day: Hashable, Sendable {
         public var day: ExposureDay
@@ -13,7 +13,7 @@ public struct StoreStatistics: Hashable, Sendable {
 
     public var days: [Day]
     public var sizeOnDisk: Int
-    /// Seconds since the oldest record still held was made; nil when nothing is held.
+    /// Seconds since the start of the hour of the oldest record still held; nil when nothing is held.
     public var oldestRecordAge: Int64?
     public var epochsHeld: Int
     public var chunks: Int

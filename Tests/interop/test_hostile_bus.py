@@ -88,6 +88,23 @@ class AnotherAccountOnTheSystemBus(ProcessTestCase):
             refused.append(verb[0])
         print(f"refused to nobody: {', '.join(refused)}")
 
+    def test_another_account_cannot_forget_and_is_told_so(self):
+        """`forget` as another account: refused with exit 77 and the reason, with the daemon running
+        (the bus policy) and with it stopped (the state folder is the service's). It used to say
+        "Nothing to forget" and exit 0."""
+        run("store", "stats", "--state-dir", self.path("state"), env=self.env)   # the store is there
+        running = self.as_nobody([BLEAGENT, "forget", "--yes", "--state-dir", self.path("state")])
+        self.daemon.terminate()
+        self.daemon.wait(timeout=30)
+        os.chmod(self.path("state"), 0o700)
+        stopped = self.as_nobody([BLEAGENT, "forget", "--yes", "--state-dir", self.path("state")])
+        print(f"forget as nobody: daemon running → {running.returncode} ({running.stderr.strip()}); "
+              f"daemon stopped → {stopped.returncode} ({stopped.stderr.strip()})")
+        for result in (running, stopped):
+            self.assertEqual(result.returncode, 77, result.stdout + result.stderr)
+            self.assertIn("not permitted", result.stderr)
+        self.assertTrue(os.path.exists(os.path.join(self.path("state"), "contacts.sqlite")))
+
     def test_a_forged_contact_notice_is_not_shown(self):
         home = self.path("home")
         os.makedirs(home)

@@ -76,7 +76,7 @@ struct ConsentCommand: AsyncParsableCommand {
                 let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
                 try await store.saveConsent(ConsentRecord(accepted: true, decidedAt: now, termsVersion: AgentDaemon.termsVersion))
             } else {
-                try ContactStore.wipe(state.directory)
+                try LocalForget.wipe(state.directory)
             }
         } catch {
             throw error.cliError

@@ -9,8 +9,11 @@ struct ForgetCommand: AsyncParsableCommand {
         abstract: "Delete everything the agent recorded, unrecoverably.",
         discussion: """
         Destroys the store's keys (overwriting the key files in place) and removes every file of the
-        contact store: sightings, own keys, judged days, download state, consent. Nothing can be
-        recovered afterwards, not even from a copy of the database. Asks for confirmation unless --yes.
+        contact store: sightings, own keys, judged days, download state, consent, and a pending
+        registration's processing number. Nothing can be recovered afterwards, not even from a copy
+        of the database. With the daemon running, the daemon does it (and the desktop companion
+        forgets the notices it showed). Asks for confirmation unless --yes. Exit 77 when this user
+        may not delete them.
         """
     )
 
@@ -22,25 +25,52 @@ struct ForgetCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let directory = state.directory
-            guard directory.exists else {
-                Output.line("Nothing to forget: there is no contact store in \(directory.path).")
-                return
+            // The daemon holds the store open: it forgets (the same wipe as withdrawing consent).
+            var daemon: DaemonClient?
+            do throws(DaemonClient.Failure) {
+                let client = try await DaemonClient.connect()
+                if try await client.daemonIsRunning() { daemon = client }
+            } catch {
+                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+            }
+            if daemon == nil {
+                switch LocalForget.presence(of: directory) {
+                case .nothing:
+                    Output.line("Nothing to forget: there is no contact store in \(directory.path).")
+                    return
+                case .notPermitted:
+                    throw CLIError(.permission, "not permitted to delete the records in \(directory.path) (they belong to the bleagent service): run sudo bleagent forget")
+                case .store:
+                    break
+                }
             }
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw CLIError(.failure, "not asking for confirmation without a terminal: run `bleagent forget --yes`")
                 }
-                Output.prompt("This deletes every record in \(directory.path) unrecoverably. Type \"yes\" to continue: ")
+                Output.prompt("This deletes every record\(daemon == nil ? " in \(directory.path)" : " the bleagent daemon holds") unrecoverably. Type \"yes\" to continue: ")
                 guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                     Output.line("Nothing was deleted.")
                     throw ExitCode(1)
                 }
             }
+            if let daemon {
+                do throws(DaemonClient.Failure) {
+                    _ = try await daemon.call("Forget")
+                } catch {
+                    if case .bus(let bus) = error, bus.name == "org.freedesktop.DBus.Error.AccessDenied" {
+                        throw CLIError(.permission, "not permitted to ask the daemon to forget: root and the bleagent group only (sudo bleagent forget)")
+                    }
+                    throw CLIError(.failure, DaemonClient.explain(error))
+                }
+                Output.line("Forgotten: the daemon deleted every record; it records again only after `bleagent consent --accept`.")
+                return
+            }
             do throws(StoreError) {
-                try ContactStore.wipe(directory)
+                try LocalForget.wipe(directory)
             } catch {
                 if case .locked = error {
-                    throw CLIError(.failure, "the bleagent daemon has the store open: stop it first (systemctl stop bleagent), then run bleagent forget again")
+                    throw CLIError(.failure, "the contact store is in use by another bleagent process: try again when it has finished")
                 }
                 throw error.cliError
             }

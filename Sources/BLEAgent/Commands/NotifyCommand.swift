@@ -34,15 +34,16 @@ struct NotifyCommand: AsyncParsableCommand {
             }()
             let stream: AsyncStream<DBusMessage>
             do throws(DBusError) {
+                // ContactDay, and Forgotten (every record deleted: the shown dates go too).
                 stream = try await system.connection.signals(matching: DBusMatchRule(sender: AgentService.busName, interface: AgentService.interface,
-                                                                                     member: "ContactDay", path: AgentService.path))
+                                                                                     member: nil, path: AgentService.path))
             } catch {
                 throw CLIError(.failure, "cannot listen to the daemon: \(error)")
             }
             Output.line("Listening for contact notices\(session == nil ? " (no session bus: printing them)" : "").")
             let shown = ShownNotices.standard()
             func show(date: String, contacts: Int, minutes: Int) async {
-                guard !shown.dates.contains(date) else { return }
+                guard !shown.dates(now: Date().timeIntervalSince1970).contains(date) else { return }
                 let summary = "Possible contact with a person who tested positive"
                 let body = "On \(date): \(contacts) contact\(contacts == 1 ? "" : "s"), \(minutes) minutes. Run `bleagent guidance` for what to do."
                 if let session {
@@ -53,7 +54,7 @@ struct NotifyCommand: AsyncParsableCommand {
                                                                ]))
                 }
                 Output.line("\(summary). \(body)")
-                if !shown.add(date) { Output.warning("cannot write \(shown.path): this notice may be shown again when the companion restarts") }
+                if !shown.add(date, now: Date().timeIntervalSince1970) { Output.warning("cannot write \(shown.path): this notice may be shown again when the companion restarts") }
             }
             // Days notified while this companion was not running (the signal is already subscribed: none falls between).
             if let missed = try? await system.json("GetExposures", as: [ExposureEntry].self) {
@@ -62,6 +63,12 @@ struct NotifyCommand: AsyncParsableCommand {
             // The stream holds only signals from the daemon (the current owner of its bus name: the
             // connection checks every sender); what they say is checked too.
             for await signal in stream {
+                if signal.member == "Forgotten" {
+                    shown.clear()
+                    Output.line("The agent deleted every record: the notices shown here are forgotten too.")
+                    continue
+                }
+                guard signal.member == "ContactDay" else { continue }
                 guard let notice = ContactDayNotice(signal.arguments, now: Date().timeIntervalSince1970) else {
                     Output.warning("ignored a malformed contact notice")
                     continue

@@ -104,9 +104,12 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         // Redirects are followed by KeyDownloader, which checks each target (TransportSecurity).
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-        let contactNotifier = ContactNotifier(journal: JournalSocket.system, logger: logger, hook: configuration.hook) { day in
+        var contactNotifier = ContactNotifier(journal: JournalSocket.system, logger: logger, hook: configuration.hook) { day in
             try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
                                        arguments: [.string(day.day.iso8601), .uint32(UInt32(day.windows)), .uint32(UInt32(day.minutes))])
+        }
+        contactNotifier.forgotten = {
+            try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "Forgotten", arguments: [])
         }
         let daemon = AgentDaemon(configuration: configuration, store: store, bus: bus, httpClient: http,
                                  notifier: contactNotifier, logger: logger)

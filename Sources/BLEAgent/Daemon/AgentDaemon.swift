@@ -126,6 +126,7 @@ actor AgentDaemon {
     private func housekeeping() async {
         await checkClock()
         guard clockWait == nil else { return }
+        PendingRegistration.expire(directory: store.directory.path, now: now)
         let store = store
         do {
             _ = try await store.expire(now: Int64(now))
@@ -171,7 +172,11 @@ actor AgentDaemon {
         await recorder.stop()
         ownKeys.clear()
         try await store.wipe()
-        store = try await ContactStore.open(store.directory, configuration: store.configuration, now: Int64(now))
+        // What lives beside the store: a registration's processing number, a round's key files.
+        PendingRegistration.clear(directory: store.directory.path)
+        DownloadDirectory.empty(configuration.downloadDirectory())
+        store = try await ContactStore.open(store.directory, configuration: store.configuration, now: Int64(now), expiring: false)
+        notifier.forgotten()
         logger.notice("consent withdrawn: every record was deleted")
     }
 

@@ -6,7 +6,13 @@ import Logging
 
 /// Tells the user about a new contact day, once per day: a journal entry with a fixed MESSAGE_ID,
 /// a `ContactDay` signal on the agent's D-Bus interface (which `bleagent notify --follow` turns into
-/// a desktop notification), and the configured hook command.
+/// a desktop notification), and the configured hook command. The journal entry says only that there
+/// is a new notice and how to see it: the journal outlives the 14 days and is read by more accounts
+/// (adm, systemd-journal) than may see contact days, so it holds no date and no count. The signal
+/// reaches only root and the bleagent group; the hook is the owner's own command.
+///
+/// `forgotten` tells the companion that every record was deleted (the `Forgotten` signal), so it
+/// deletes what it keeps of the notices it showed.
 struct ContactNotifier: Sendable {
     /// MESSAGE_ID of contact notices, so `journalctl MESSAGE_ID=…` finds them.
     static let messageID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
@@ -17,12 +23,15 @@ struct ContactNotifier: Sendable {
     let logger: Logger
     let hook: String?
     let signal: @Sendable (ContactDayRecord) -> Void
+    var forgotten: @Sendable () -> Void = {}
+
+    /// The journal's text: the same for every notice.
+    static let journalText = "\(noticeMarker): a new contact day was found. See it with `bleagent exposures` "
+        + "(root and the bleagent group); `bleagent guidance` says what to do."
 
     func notify(_ day: ContactDayRecord) async {
-        let text = "\(Self.noticeMarker) on \(day.day.iso8601) "
-            + "(\(day.windows) contact\(day.windows == 1 ? "" : "s"), \(day.minutes) minutes). Run `bleagent guidance` for what to do."
-        let fields: [(String, String)] = [("MESSAGE", text), ("MESSAGE_ID", Self.messageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "bleagent"),
-                                          ("BLEAGENT_DATE", day.day.iso8601), ("BLEAGENT_CONTACTS", "\(day.windows)"), ("BLEAGENT_MINUTES", "\(day.minutes)")]
+        let text = Self.journalText
+        let fields: [(String, String)] = [("MESSAGE", text), ("MESSAGE_ID", Self.messageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "bleagent")]
         if journal?.send(fields) != true { logger.warning("\(text)", metadata: ["message_id": "\(Self.messageID)"]) }
         signal(day)
         if let hook { await runHook(hook, day: day) }

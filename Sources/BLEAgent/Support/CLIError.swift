@@ -16,6 +16,8 @@ struct CLIError: Error, CustomStringConvertible {
         case unavailable
         /// 78 (EX_CONFIG): the configuration file is refused.
         case configuration
+        /// 77: this user may not do that (EX_NOPERM).
+        case permission
     }
 
     var kind: Kind
@@ -36,6 +38,7 @@ struct CLIError: Error, CustomStringConvertible {
         case .noInput: ExitCode(66)
         case .unavailable: ExitCode(69)
         case .configuration: ExitCode(78)
+        case .permission: ExitCode(77)
         }
     }
 }

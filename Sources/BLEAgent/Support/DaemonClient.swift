@@ -25,6 +25,22 @@ struct DaemonClient {
         }
     }
 
+    /// Whether the daemon owns its name on the bus (asked of the bus, which answers anyone).
+    func daemonIsRunning() async throws(Failure) -> Bool {
+        let reply: [DBusValue]
+        do {
+            reply = try await connection.call(DBusMethodCall(destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus",
+                                                             interface: "org.freedesktop.DBus", member: "NameHasOwner",
+                                                             arguments: [.string(AgentService.busName)]))
+        } catch {
+            throw .bus(error)
+        }
+        guard case .boolean(let running)? = reply.first else {
+            throw .bus(DBusError(name: "org.bleagent.Error.Protocol", message: "the bus answered NameHasOwner with something unreadable"))
+        }
+        return running
+    }
+
     func call(_ member: String, _ arguments: [DBusValue] = [], timeout: Duration = .seconds(60)) async throws(Failure) -> [DBusValue] {
         do {
             return try await connection.call(DBusMethodCall(destination: AgentService.busName, path: AgentService.path,

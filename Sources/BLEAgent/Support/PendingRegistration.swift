@@ -18,7 +18,7 @@ struct PendingRegistration: Codable, Equatable {
     static func forNumber(_ number: String, directory: String, now: Double) -> (pending: PendingRegistration, saved: Bool) {
         if let data = FileManager.default.contents(atPath: path(in: directory)),
            let pending = try? JSONDecoder().decode(PendingRegistration.self, from: data),
-           pending.processingNumber == number, now - pending.createdAt < 86_400 {
+           pending.processingNumber == number, now - pending.createdAt < lifetime {
             return (pending, true)
         }
         let pending = PendingRegistration(processingNumber: number, idempotencyKey: UUID().uuidString.lowercased(), createdAt: now)
@@ -34,5 +34,20 @@ struct PendingRegistration: Codable, Equatable {
 
     static func clear(directory: String) {
         try? DurableFile.remove(path(in: directory))
+    }
+
+    /// How long a pending registration is of use: a retry after that would need a new number anyway.
+    static let lifetime: Double = 86_400
+
+    /// Removes the pending registration once it is past its use (or unreadable): it holds a
+    /// processing number, which must not outlive what it was for. The daemon calls it with its housekeeping.
+    static func expire(directory: String, now: Double) {
+        let file = path(in: directory)
+        guard FileManager.default.fileExists(atPath: file) else { return }
+        if let data = FileManager.default.contents(atPath: file), let pending = try? JSONDecoder().decode(PendingRegistration.self, from: data),
+           now - pending.createdAt < lifetime, pending.createdAt <= now + 86_400 {
+            return
+        }
+        clear(directory: directory)
     }
 }

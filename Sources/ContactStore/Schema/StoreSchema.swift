@@ -2,8 +2,9 @@ import GRDB
 
 /// The store's tables. Migrations are append-only: a shipped migration is never changed.
 ///
-/// What is in the clear: epoch numbers, chunk sizes and per-hour counts (so `store stats` works
-/// without the key), and digests of processed key files (public files). Everything recorded —
+/// What is in the clear: epoch numbers and chunk sizes (each hour's records are sealed under that
+/// hour's key, so expiry can destroy the key), per-day counts (so `store stats` works without the
+/// key), and digests of processed key files (public files). Everything recorded —
 /// RPIs, AEMs, RSSI, times, own keys, contact days, consent and registration — is sealed. Judged
 /// days and exposure windows have a padded row for every day kept, so their rows say nothing.
 enum StoreSchema {
@@ -75,6 +76,21 @@ enum StoreSchema {
                     regressed_database_mark INTEGER);
                 """)
             try db.execute(sql: "INSERT INTO store_mark (id, key_file_sequence) VALUES (1, ?)", arguments: [keyFileMark])
+        }
+        // What `store stats` reads without the key, coarsened to the day: per-hour counts and the
+        // first and last sighting time of each hour said when the owner met people. The hour rows
+        // are summed into day rows and dropped (secure_delete zeroes the freed pages).
+        migrator.registerMigration("v5-day-stats") { db in
+            try db.execute(sql: """
+                CREATE TABLE day_stats (
+                    day INTEGER PRIMARY KEY,
+                    sightings INTEGER NOT NULL DEFAULT 0,
+                    new_rpis INTEGER NOT NULL DEFAULT 0,
+                    dropped INTEGER NOT NULL DEFAULT 0);
+                INSERT INTO day_stats (day, sightings, new_rpis, dropped)
+                    SELECT epoch / 24, SUM(sightings), SUM(new_rpis), SUM(dropped) FROM epoch_stats GROUP BY epoch / 24;
+                DROP TABLE epoch_stats;
+                """)
         }
         return migrator
     }

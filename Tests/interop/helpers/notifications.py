@@ -38,6 +38,10 @@ class Agent(dbus.service.Object):
     def contact_day(self, date, contacts, minutes):
         self.ContactDay(date, dbus.UInt32(contacts), dbus.UInt32(minutes))
 
+    @dbus.service.signal("org.bleagent.Agent1", signature="")
+    def Forgotten(self):
+        pass
+
 
 def server(out):
     bus = connect("DBUS_SESSION_BUS_ADDRESS")
@@ -84,6 +88,7 @@ def agent(date, contacts, minutes):
         return False
 
     signal.signal(signal.SIGUSR1, lambda *_: GLib.idle_add(emit_both))
+    signal.signal(signal.SIGUSR2, lambda *_: GLib.idle_add(lambda: service.Forgotten() and False))
     print("ready", flush=True)
     GLib.MainLoop().run()
 
