@@ -76,6 +76,7 @@ final class AgentService: DBusExportedObject {
         <method name="Forget"/>
         <method name="DownloadNow"><arg name="report_json" type="s" direction="out"/></method>
         <signal name="ContactDay"><arg name="date" type="s"/><arg name="contacts" type="u"/><arg name="minutes" type="u"/></signal>
+        <signal name="Forgotten"/>
         </interface></node>
         """
 }

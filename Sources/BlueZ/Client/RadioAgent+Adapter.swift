@@ -8,6 +8,7 @@ import Foundation
 extension RadioAgent {
     /// Reads bluetoothd's objects and (re)selects the adapter.
     func refresh() async {
+        lastAdapterCheck = clock.now()
         let adapters: [AdapterInfo]
         do {
             adapters = try await BluetoothDaemonProxy(connection: connection).adapters()
@@ -55,6 +56,17 @@ extension RadioAgent {
 
     private func adapterLost(reason: String) {
         if adapter != nil || currentStatus.lastError != reason { note(reason) }
+        // Whatever said the adapter went, ask it to stop: if it is still there (a bluetoothd that
+        // came back, a wrong report), it must not keep advertising our last identifier as a fixed
+        // beacon or keep scanning. Errors (bluetoothd gone) are expected and ignored.
+        if let lost = adapter {
+            let proxy = AdapterProxy(connection: connection, path: lost.path)
+            let registered = advertisement?.path
+            Task {
+                if let registered { try? await proxy.unregisterAdvertisement(registered) }
+                try? await proxy.stopDiscovery()
+            }
+        }
         adapter = nil
         advertisement.map { connection.unexport(path: $0.path) }
         advertisement = nil

@@ -82,6 +82,11 @@ public actor RadioAgent {
     var reportedQuiet: RadioSchedule.Quiet?
     var hasBeenOnAir = false
     var timer: DeadlineTimer?
+    /// When bluetoothd's adapters were last read (agent time): they are read again every
+    /// `adapterCheckInterval` whatever the signals said, so a missed or refused signal cannot leave
+    /// the agent without its adapter (or on one that is gone) for good.
+    var lastAdapterCheck: Double = 0
+    static let adapterCheckInterval: Double = 300
 
     /// `onEvent` hears every radio event (adapter changes, failures, advertising suspended and back),
     /// for the journal; never an identifier or an address.
@@ -152,11 +157,13 @@ public actor RadioAgent {
         }
         schedule.handle(.privacy(Platform.privacyEnabled(mainConf: configuration.mainConfPath))).forEach { _ in }
         await refresh()
-        timer.arm(schedule.nextDeadline)
+        timer.arm(nextWake)
         for await input in inputs {
             if Task.isCancelled || !connection.isConnected { break }
             switch input {
-            case .tick: await apply(schedule.handle(.tick(clock.now())))
+            case .tick:
+                if clock.now() - lastAdapterCheck >= Self.adapterCheckInterval { await refresh() }
+                await apply(schedule.handle(.tick(clock.now())))
             case .signal(let message):
                 // bluetoothd's signals change the schedule's state, which it stamps with its clock:
                 // move that clock first (the timer alone may not have for up to a minute).
@@ -166,12 +173,17 @@ public actor RadioAgent {
                 backlog.queued.subtract(1, ordering: .relaxed)
                 await handle(message)
             }
-            timer.arm(schedule.nextDeadline)
+            timer.arm(nextWake)
         }
         // Cleaning up must not be cancelled with the task that ran us: do it in a task of its own.
         await Task { await self.shutDown() }.value
         feed.finish()
         sightingsContinuation.finish()
+    }
+
+    /// The schedule's next deadline, or the next adapter check if that comes first.
+    var nextWake: Double {
+        min(schedule.nextDeadline ?? .infinity, lastAdapterCheck + Self.adapterCheckInterval)
     }
 
     // MARK: - Events for the journal
