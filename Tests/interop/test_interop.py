@@ -211,7 +211,8 @@ class MatchEndToEnd(Workdir):
     def test_thirty_minutes_at_eighty_db_is_not(self):
         report = self.scenario(30, 8 - 80)
         self.assertEqual([d["contact"] for d in report["days"]], [False])
-        self.assertEqual(report["days"][0]["minutes"], 30)
+        # Out of range (past 65 dB): no minutes and no contact counted, only its weighted score.
+        self.assertEqual((report["days"][0]["minutes"], report["days"][0]["windows"]), (0, 0))
 
 
 class ClearErrors(Workdir):

@@ -9,16 +9,23 @@ public enum ContactJudgement {
     /// of no infectiousness, revoked keys or zero weight do not count (neither their seconds). A day
     /// is a contact day when its score reaches `minimumDailyScore` and its counted seconds reach
     /// `minimumDailySeconds`.
+    ///
+    /// Time counts only in range: a scan whose typical attenuation is past the last threshold (GAEN's
+    /// "other" bucket: beyond the distance of interest) or whose bucket weighs 0 adds its weighted
+    /// score as the model says, but no seconds; a window with no scan in range is no contact. So a
+    /// peer heard only far away neither pushes a day over the minutes line nor shows as a contact
+    /// or as minutes in `exposures`.
     public static func dailyRisks(windows: [ExposureWindow], configuration: RiskConfiguration,
                                   today: ExposureDay) -> [DailyRisk] {
         let oldest = today.adding(days: -retentionDays)
         var days: [ExposureDay: DailyRisk] = [:]
         for window in windows where window.day >= oldest && window.day <= today {
             guard let score = windowScore(window, configuration: configuration) else { continue }
+            let seconds = countedSeconds(window, configuration: configuration)
             var day = days[window.day] ?? DailyRisk(day: window.day, score: 0, seconds: 0, windows: 0, isContactDay: false)
             day.score += score
-            day.seconds += window.seconds
-            day.windows += 1
+            day.seconds += seconds
+            if seconds > 0 { day.windows += 1 }
             days[window.day] = day
         }
         return days.values.map { day in
@@ -39,6 +46,13 @@ public enum ContactJudgement {
             score += Double(scan.secondsSinceLastScan) * configuration.attenuationWeight(typicalAttenuation: scan.typicalAttenuation)
         }
         return score * weight
+    }
+
+    /// The seconds of `window`'s scans in range: what the day's minutes and `minimumDailySeconds` count.
+    public static func countedSeconds(_ window: ExposureWindow, configuration: RiskConfiguration) -> Int {
+        window.scanInstances.reduce(0) { total, scan in
+            configuration.isInRange(typicalAttenuation: scan.typicalAttenuation) ? total + scan.secondsSinceLastScan : total
+        }
     }
 
     /// The contact days alone: what notifications are sent for.

@@ -3,9 +3,9 @@ public struct DailyRisk: Hashable, Sendable {
     public var day: ExposureDay
     /// Σ of the day's window scores (weighted seconds).
     public var score: Double
-    /// Σ of the seconds of the day's counted windows.
+    /// Σ of the seconds of the day's scans in range (`ContactJudgement.countedSeconds`).
     public var seconds: Int
-    /// Windows (one per positive key) that counted.
+    /// Windows (one per positive key) with time in range: the day's contacts.
     public var windows: Int
     public var isContactDay: Bool
 

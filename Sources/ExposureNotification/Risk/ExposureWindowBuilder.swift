@@ -1,6 +1,9 @@
 /// Turns matched keys into exposure windows: one window per key per UTC day of its sightings.
-/// Each hit becomes a scan instance whose attenuation is the sender's TX power (from its decrypted
-/// metadata) minus the RSSI (plus the configured correction).
+/// Each scan that heard the key becomes one scan instance whose attenuation is the sender's TX
+/// power (from its decrypted metadata) minus the RSSI (plus the configured correction). A scan that
+/// heard two of the key's RPIs (the peer rotated during it, or two of our adapters heard it at once)
+/// is still one scan instance, counted once, at the closer of its readings: it stands for one scan
+/// period, not two.
 public enum ExposureWindowBuilder {
     public static func windows(from matches: [KeyMatch], table: SightingTable,
                                configuration: RiskConfiguration) -> [ExposureWindow] {
@@ -18,9 +21,19 @@ public enum ExposureWindowBuilder {
                 let power = Int(hit.metadata.txPower)
                 let typical = clampAttenuation(power - (Int(sighting.rssiMean) + configuration.rssiCorrection))
                 let minimum = clampAttenuation(power - (Int(sighting.rssiMax) + configuration.rssiCorrection))
-                group.scans.append((sighting.time, ScanInstance(
-                    typicalAttenuation: typical, minAttenuation: min(minimum, typical),
-                    secondsSinceLastScan: min(Int(sighting.secondsSinceLastScan), configuration.maximumSecondsPerScan))))
+                let scan = ScanInstance(typicalAttenuation: typical, minAttenuation: min(minimum, typical),
+                                        secondsSinceLastScan: min(Int(sighting.secondsSinceLastScan), configuration.maximumSecondsPerScan))
+                if let earlier = group.scanAt[sighting.time] {
+                    // The same scan heard another of the key's RPIs: one instance, the closer reading.
+                    let held = group.scans[earlier].1
+                    group.scans[earlier].1 = ScanInstance(
+                        typicalAttenuation: min(held.typicalAttenuation, scan.typicalAttenuation),
+                        minAttenuation: min(held.minAttenuation, scan.minAttenuation),
+                        secondsSinceLastScan: max(held.secondsSinceLastScan, scan.secondsSinceLastScan))
+                } else {
+                    group.scanAt[sighting.time] = group.scans.count
+                    group.scans.append((sighting.time, scan))
+                }
                 group.confidence = max(group.confidence, hit.metadata.calibrationConfidence)
                 groups[groupKey] = group
             }
@@ -45,6 +58,8 @@ public enum ExposureWindowBuilder {
         var key: TemporaryExposureKey
         var sightings: Set<Int> = []
         var scans: [(Int64, ScanInstance)] = []
+        /// Where the scan made at a time is in `scans`.
+        var scanAt: [Int64: Int] = [:]
         var confidence: UInt8 = 0
     }
 }

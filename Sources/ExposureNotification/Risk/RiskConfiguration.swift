@@ -80,6 +80,13 @@ public struct RiskConfiguration: Hashable, Sendable, Codable {
 
     // MARK: - The model's parts
 
+    /// Whether a scan at `typicalAttenuation` counts at all: within the last threshold (not GAEN's
+    /// "other" bucket) and in a bucket of non-zero weight.
+    public func isInRange(typicalAttenuation: Int) -> Bool {
+        guard let last = attenuationThresholds.last, typicalAttenuation <= last else { return false }
+        return attenuationWeight(typicalAttenuation: typicalAttenuation) > 0
+    }
+
     /// Weight of a scan's typical attenuation.
     public func attenuationWeight(typicalAttenuation: Int) -> Double {
         for (bucket, threshold) in attenuationThresholds.enumerated() where typicalAttenuation <= threshold {

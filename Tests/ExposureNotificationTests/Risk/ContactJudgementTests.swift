@@ -41,6 +41,21 @@ struct ContactJudgementTests {
         #expect(short[0].score > 1_350 && !short[0].isContactDay)
     }
 
+    @Test func timeOutOfRangeIsNeitherMinutesNorAContact() {
+        // One person met for 14 min 50 s at 50 dB, another heard for 34 minutes at 80 dB only.
+        let near = window(daysAgo: 1, scans: [(50, 600), (50, 290)]), far = window(daysAgo: 1, scans: [(80, 2_040)])
+        let day = ContactJudgement.dailyRisks(windows: [near, far], configuration: .cocoa, today: today)[0]
+        // Counting the far seconds made this a contact day ("2 contacts, 49 minutes"): 2,930 s ≥ 900.
+        #expect(day.seconds == 890 && day.windows == 1 && !day.isContactDay)
+        #expect(day.score == 890 * 2.5 + 2_040 * 0.01)
+        // With 22 minutes near it is one contact of 22 minutes, whatever the far peer adds.
+        let longer = window(daysAgo: 1, scans: [(50, 600), (50, 600), (50, 120)])
+        let contact = ContactJudgement.dailyRisks(windows: [longer, far], configuration: .cocoa, today: today)[0]
+        #expect(contact.isContactDay && contact.windows == 1 && contact.minutes == 22)
+        // A bucket of weight 0 is out of range too (the classic preset weighs only ≤ 55 dB).
+        #expect(ContactJudgement.countedSeconds(window(daysAgo: 1, scans: [(60, 900), (50, 60)]), configuration: .classic) == 60)
+    }
+
     @Test func windowsThatCannotCountAreLeftOut() {
         let windows = [window(daysAgo: 2, scans: [(50, 1200)], infectiousness: .none),
                        window(daysAgo: 2, scans: [(50, 1200)], reportType: .revoked),
