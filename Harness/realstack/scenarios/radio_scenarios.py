@@ -165,7 +165,7 @@ def main_scenario():
     flagless_rpi = bytes(range(0xA0, 0xB0))
     radios.add_beacon("flagless", radios.gaen_adv(flagless_rpi, b"\x01\x02\x03\x04", flags=None), interval_ms=200)
     radios.set_rssi("flagless", "*", -70)
-    phase1 = 70.0
+    phase1 = 110.0   # 55 simulated minutes: several identifier periods of 10–20 minutes each
     listener_out = os.path.join(SHARE, "listener.jsonl")
     if os.path.exists(listener_out):
         os.remove(listener_out)
@@ -227,17 +227,36 @@ def main_scenario():
         t = start
         while t + 3.0 <= listening_until:
             windows += 1
-            heard = [r for r in own if t <= r["mono"] < t + 3.0 and abs(mine[r["rpi"]] - clock.interval(r["t"])) <= 0]
-            # At a boundary the previous interval's RPI may still be the one on air for a moment (the
-            # rotation waits for the scan window to close): accepted only in a window that meets one.
-            near_boundary = clock.interval(wall0 + (t - t0) - 3.0) != clock.interval(wall0 + (t - t0) + 3.0)
-            if not heard and near_boundary:
-                heard = [r for r in own if t <= r["mono"] < t + 3.0 and 0 <= clock.interval(r["t"]) - mine[r["rpi"]] <= 1]
+            # The RPI on air is that of the interval its period (10–20 minutes) began in: up to two
+            # intervals back, three while a rotation waits for a scan window to close.
+            heard = [r for r in own if t <= r["mono"] < t + 3.0 and 0 <= clock.interval(r["t"]) - mine[r["rpi"]] <= 3]
             if not heard:
                 missed.append(round(t - t0, 1))
             t += 3.0
         check(f"{adapter}: a listener hears the current RPI in every scan window", windows > 10 and not missed,
               f"{windows} windows, missed at {missed or 'none'}")
+
+    # Identifier periods as phones keep them: each between 10 and 20 simulated minutes (a rotation
+    # may wait for our scan window to close: up to one window, 90 simulated seconds), varying, and the
+    # two agents not rotating together.
+    changes = {}
+    for adapter in ("hci0", "hci1"):
+        mine = expected_rpis(adapter, clock.interval(wall0) - 3, int((wall1 - wall0) * SPEED / 600) + 5)
+        first_heard = {}
+        for r in sorted((r for r in reports if r["rpi"] in mine), key=lambda r: r["mono"]):
+            first_heard.setdefault(r["rpi"], r["mono"])
+        changes[adapter] = sorted(first_heard.values())[1:]   # the first RPI's period began before listening
+        periods = [round((b - a) * SPEED / 60, 1) for a, b in zip(changes[adapter], changes[adapter][1:])]
+        check(f"{adapter}: identifier periods of 10–20 minutes", len(periods) >= 1 and all(9.5 <= p <= 21.6 for p in periods),
+              f"periods (simulated minutes): {periods}")
+    # In lockstep every change of one agent has a change of the other beside it (on the old 10-minute
+    # boundaries: within a scan window's wait); random periods leave some alone (a chance meeting of
+    # two of them is allowed).
+    paired = [a for a in changes["hci0"] if any(abs(a - b) < 2.0 for b in changes["hci1"])]
+    all_periods = [round((b - a) * SPEED / 60, 1) for adapter in changes for a, b in zip(changes[adapter], changes[adapter][1:])]
+    check("the two agents do not rotate in lockstep, and periods vary",
+          changes["hci0"] and len(paired) < len(changes["hci0"]) and len(set(round(p) for p in all_periods)) >= 2,
+          f"{len(paired)} of hci0's {len(changes['hci0'])} changes within 2 s of one of hci1's; periods {sorted(all_periods)}")
 
     scan_requests = [text for _, text in log if text.startswith("SCAN_REQ ")]
     for adapter in ("hci0", "hci1"):

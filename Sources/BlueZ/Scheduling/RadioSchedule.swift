@@ -4,8 +4,11 @@ import ExposureNotification
 /// actions out; no clock, no bus. `RadioAgent` performs the actions and feeds their outcomes back.
 ///
 /// Rules it keeps:
-/// - The advertised RPI (and with it the advertisement, hence the random address) changes at every
-///   10-minute interval boundary: unregister, then register a fresh advertisement.
+/// - The advertised RPI (and with it the advertisement, hence the random address) changes on a
+///   randomized period between 10 and 20 minutes (uniform: 15 on average), as phones do: never an RPI
+///   without a new address, and the RPI is that of the interval in which its period begins. Two
+///   agents switched on together do not rotate in lockstep (an observer could follow both through
+///   a shared boundary). Unregister, then register a fresh advertisement.
 /// - Never rotate while our discovery runs (a legacy controller refuses the new random address
 ///   during a scan and would be left silent): stop discovery, rotate, confirm, then scan again.
 /// - Scan for `scanWindow` every `scanPeriod`; a window interrupted by a rotation resumes after it.
@@ -25,12 +28,16 @@ public struct RadioSchedule: Sendable {
         /// First retry delay after a failure; doubles up to `maximumRetryDelay`.
         public var retryDelay: Double
         public var maximumRetryDelay: Double
+        /// How long one identifier stays on air, drawn uniformly for each (seconds).
+        public var rotationPeriod: ClosedRange<Double>
 
-        public init(scanWindow: Double = 4, scanPeriod: Double = 240, retryDelay: Double = 1, maximumRetryDelay: Double = 30) {
+        public init(scanWindow: Double = 4, scanPeriod: Double = 240, retryDelay: Double = 1, maximumRetryDelay: Double = 30,
+                    rotationPeriod: ClosedRange<Double> = 600...1_200) {
             self.scanWindow = scanWindow
             self.scanPeriod = scanPeriod
             self.retryDelay = retryDelay
             self.maximumRetryDelay = maximumRetryDelay
+            self.rotationPeriod = rotationPeriod
         }
     }
 
@@ -101,14 +108,31 @@ public struct RadioSchedule: Sendable {
     private(set) var windowEnd: Double?
     private(set) var nextWindowStart: Double = 0
     private(set) var retryAt: Double?
+    /// When the identifier on air is due to change.
+    private(set) var rotationDue: Double?
+    /// Draws each rotation period (SplitMix64: the schedule stays a value, and tests can seed it).
+    private var randomState: UInt64
     private var failures = 0
     /// The last failure of advertising and of discovery, each cleared by its own next success.
     private var advertisingError: String?
     private var discoveryError: String?
     public var lastError: String? { advertisingError ?? discoveryError }
 
-    public init(configuration: Configuration = Configuration()) {
+    public init(configuration: Configuration = Configuration(), seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
         self.configuration = configuration
+        self.randomState = seed
+    }
+
+    /// The next period, uniform in `configuration.rotationPeriod`.
+    private mutating func drawRotationPeriod() -> Double {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = randomState
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        mixed ^= mixed >> 31
+        let unit = Double(mixed >> 11) / Double(1 << 53)
+        let range = configuration.rotationPeriod
+        return range.lowerBound + unit * (range.upperBound - range.lowerBound)
     }
 
     /// What is on air, for status.
@@ -133,7 +157,7 @@ public struct RadioSchedule: Sendable {
     /// The next time a `.tick` is needed, if any.
     public var nextDeadline: Double? {
         guard available && powered else { return nil }
-        var candidates = [ENIntervalNumber(unixSeconds: Int64(now)).map { Double($0.unixSeconds + ENIntervalNumber.secondsPerInterval) } ?? now + 600]
+        var candidates = [rotationDue ?? now + configuration.rotationPeriod.lowerBound]
         if let windowEnd { candidates.append(windowEnd) } else { candidates.append(nextWindowStart) }
         if let retryAt { candidates.append(retryAt) }
         return candidates.min()
@@ -182,6 +206,7 @@ public struct RadioSchedule: Sendable {
             privacy = isOn
         case .registered(let interval):
             advert = .registered(interval)
+            rotationDue = now + drawRotationPeriod()
             failures = 0
             advertisingError = nil
             retryAt = nil
@@ -226,9 +251,15 @@ public struct RadioSchedule: Sendable {
             windowEnd = now + configuration.scanWindow
             nextWindowStart = now + configuration.scanPeriod
         }
-        // 2. What should be on air?
-        let wanted: ENIntervalNumber? = discoverable || privacy ? nil : ENIntervalNumber(unixSeconds: Int64(now.rounded(.down)))
+        // 2. What should be on air? The current identifier until its period ends (or the clock moved
+        // so far that it is no longer of the last 20 minutes); then that of the interval now.
         let current: ENIntervalNumber? = { if case .registered(let interval) = advert { interval } else { nil } }()
+        let nowInterval = ENIntervalNumber(unixSeconds: Int64(now.rounded(.down)))
+        let periodRuns: Bool = {
+            guard let current, let nowInterval, let due = rotationDue, now < due else { return false }
+            return current.rawValue <= nowInterval.rawValue && nowInterval.rawValue - current.rawValue <= 2
+        }()
+        let wanted: ENIntervalNumber? = discoverable || privacy ? nil : periodRuns ? current : nowInterval
         let settled = advert == .none || current != nil
         let needsChange = settled && current != wanted && !(current == nil && wanted == nil)
         let mayRetry = retryAt.map { now >= $0 } ?? true

@@ -65,39 +65,59 @@ struct RadioScheduleTests {
         #expect(driver.log.filter { $0 == .closeScanWindow }.count == 2)
     }
 
-    @Test func rotatesAtEveryIntervalBoundaryAndNeverDuringDiscovery() {
+    /// The times of the registrations in `driver`'s run (recorded by ticking and logging).
+    static func rotations(seed: UInt64, from start: Double, hours: Double) -> (times: [Double], intervals: [ENIntervalNumber], duringDiscovery: Int, log: [RadioSchedule.Action]) {
         var driver = Driver()
-        driver.schedule = RadioSchedule(configuration: .init(scanWindow: 4, scanPeriod: 20))
+        driver.schedule = RadioSchedule(configuration: .init(scanWindow: 4, scanPeriod: 20), seed: seed)
         driver.send(.tick(start))
         driver.send(.adapterAvailable(powered: true, discoverable: false))
-        driver.run(from: start, to: start + 3 * 3600)
-        let registrations = driver.log.compactMap { if case .register(let interval) = $0 { interval } else { nil } }
-        // One registration per interval, consecutive, none skipped.
-        #expect(registrations.count == 19)
-        #expect(zip(registrations, registrations.dropFirst()).allSatisfy { $1.rawValue == $0.rawValue + 1 })
-        #expect(driver.rotationsDuringDiscovery == 0)
-        // Each registration is preceded by the unregistration of the previous advert.
-        let changes = driver.log.filter { if case .register = $0 { true } else { $0 == .unregister } }
-        #expect(changes.first.map { if case .register = $0 { true } else { false } } == true)
-        #expect(zip(changes.dropFirst(), changes.dropFirst(2)).allSatisfy { pair in
+        var times: [Double] = [start], intervals: [ENIntervalNumber] = driver.registered.map { [$0] } ?? []
+        var time = start
+        while time <= start + hours * 3_600 {
+            let before = driver.log.count
+            driver.send(.tick(time))
+            for action in driver.log[before...] {
+                if case .register(let interval) = action { times.append(time); intervals.append(interval) }
+            }
+            time += 0.25
+        }
+        return (times, intervals, driver.rotationsDuringDiscovery, driver.log)
+    }
+
+    @Test func rotatesOnARandomPeriodOfTenToTwentyMinutesAndNeverDuringDiscovery() {
+        let run = Self.rotations(seed: 7, from: start, hours: 24)
+        let periods = zip(run.times, run.times.dropFirst()).map { $1 - $0 }
+        let mean = periods.reduce(0, +) / Double(periods.count)
+        print("24 h: \(run.intervals.count) identifiers, periods \(Int(periods.min() ?? 0))–\(Int(periods.max() ?? 0)) s, mean \(Int(mean)) s")
+        #expect(periods.allSatisfy { $0 >= 600 && $0 <= 1_201 })
+        #expect(abs(mean - 900) < 60)
+        #expect(Set(periods.map { Int($0 / 100) }).count >= 5, "the periods do not vary")
+        // Each identifier is that of the interval its period begins in.
+        #expect(zip(run.times, run.intervals).allSatisfy { ENIntervalNumber(unixSeconds: Int64($0.0)) == $0.1 })
+        #expect(run.duringDiscovery == 0)
+        // Each registration after the first follows the unregistration of the previous advert.
+        let changes = run.log.filter { if case .register = $0 { true } else { $0 == .unregister } }
+        #expect(zip(changes, changes.dropFirst()).allSatisfy { pair in
             if case .register = pair.1 { return pair.0 == .unregister } else { return true }
         })
     }
 
+    @Test func twoAgentsStartedTogetherDoNotRotateInLockstep() {
+        let first = Self.rotations(seed: 1, from: start, hours: 3), second = Self.rotations(seed: 2, from: start, hours: 3)
+        let shared = Set(first.times.dropFirst()).intersection(second.times.dropFirst())
+        #expect(shared.isEmpty, "\(shared.count) rotations at the same moment")
+    }
+
     @Test func aRotationDuringAScanWindowStopsAndResumesIt() {
-        var driver = Driver()
-        // The window opens 2 s before the interval boundary.
-        let nearBoundary = 1_767_225_600.0 + 598
-        driver.send(.tick(nearBoundary))
-        driver.send(.adapterAvailable(powered: true, discoverable: false))
-        #expect(driver.discovering)
-        driver.log.removeAll()
-        driver.run(from: nearBoundary, to: nearBoundary + 2.5)
-        #expect(driver.log.prefix(4) == [.stopDiscovery, .unregister, .register(interval: ENIntervalNumber(rawValue: 2_945_377)), .startDiscovery])
-        #expect(driver.discovering)
-        driver.run(from: nearBoundary + 2.5, to: nearBoundary + 4.5)
-        #expect(!driver.discovering)
-        #expect(driver.log.filter { $0 == .closeScanWindow }.count == 1)
+        // Find a rotation that fell inside a scan window: discovery was stopped for it and started again.
+        let run = Self.rotations(seed: 3, from: start, hours: 6)
+        var resumed = 0
+        for (index, action) in run.log.enumerated() where index >= 1 && index + 2 < run.log.count && action == .unregister {
+            guard run.log[index - 1] == .stopDiscovery else { continue }
+            if case .register = run.log[index + 1], run.log[index + 2] == .startDiscovery { resumed += 1 }
+        }
+        #expect(resumed >= 1)
+        #expect(run.duringDiscovery == 0)
     }
 
     @Test func failedRegistrationsAreRetriedWithBackoffAndReported() {
