@@ -26,7 +26,7 @@ struct ShownNoticesTests {
         shown.clear()
         #expect(!FileManager.default.fileExists(atPath: shown.path))
         // A path under a regular file cannot be created: false, so the companion warns.
-        FileManager.default.createFile(atPath: shown.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: shown.path, contents: Data())
         let blocked = ShownNotices(path: shown.path + "/notices-shown")
         #expect(!blocked.add(days[19], now: now))
     }

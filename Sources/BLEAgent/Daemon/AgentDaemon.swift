@@ -80,7 +80,7 @@ actor AgentDaemon {
             while !Task.isCancelled {
                 // Waiting: look often, recording should start soon after NTP syncs. Trusted: a step
                 // by hand is noticed within half a minute (expiry checks again right before it runs).
-                try? await Task.sleep(for: .seconds(await self.clockWait == nil ? 30 : 5))
+                try? await Task.sleep(for: .seconds(self.clockWait == nil ? 30 : 5))
                 if Task.isCancelled { break }
                 await self.checkClock()
             }

@@ -34,7 +34,9 @@ struct RadioAgentTests {
     }
 
     func agent(_ connection: DBusConnection, clock: AgentClock, adapter: String = "hci0") -> RadioAgent {
-        RadioAgent(connection: connection, configuration: .init(adapter: adapter, schedule: .init(scanWindow: 0.5, scanPeriod: 1, retryDelay: 0.2)),
+        // Identifier periods of 10–11 minutes (not 10–20): at 120× speed a rotation every 5–5.5 s.
+        RadioAgent(connection: connection, configuration: .init(adapter: adapter, schedule: .init(scanWindow: 0.5, scanPeriod: 1, retryDelay: 0.2,
+                                                                                                  rotationPeriod: 600...660)),
                    clock: clock) { interval, power in
             AdvertisementPayload(rpi: RollingProximityIdentifier(Block16(lo: UInt64(interval.rawValue), hi: 7)),
                                  aem: AssociatedEncryptedMetadata(rawValue: UInt32(UInt8(bitPattern: power))))
@@ -63,13 +65,13 @@ struct RadioAgentTests {
     }
 
     @Test func registersScansAndRotates() async throws {
-        // 120× speed: a new interval every 5 s.
+        // 120× speed: a new interval every 5 s, a new identifier every 5–5.5 s.
         let setup = try await setUp(clock: AgentClock(origin: Date().timeIntervalSince1970, speed: 120))
         let (observer, radio, run) = (setup.observer, setup.radio, setup.run)
         defer { run.cancel() }
         #expect(await eventually { await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1 })
         #expect(await eventually { await property(observer, "org.bluez.Adapter1", "Discovering")?.bool == true })
-        #expect(await eventually(15) { await radio.status.rotations >= 3 })
+        #expect(await eventually(25) { await radio.status.rotations >= 3 })
         let status = await radio.status
         #expect(status.advertising && status.adapter == "hci0" && status.scanWindows > 0)
         #expect(await property(observer, "org.bluez.LEAdvertisingManager1", "ActiveInstances")?.integer == 1)
