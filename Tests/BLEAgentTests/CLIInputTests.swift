@@ -17,11 +17,16 @@ struct CLIInputTests {
         let table = try SightingsFile.read(try temporaryFile(good + "\n\n" + good + "\n"))
         #expect(table.count == 2)
         #expect(table[0].rssiMax == -60 && table[0].secondsSinceLastScan == 240)
+        // `radio test --sightings-out` writes the scan's strongest packet too: it is kept (it was dropped).
+        let withMax = #"{"time": 1700000000, "rpi": "00112233445566778899aabbccddeeff", "aem": "01020304", "rssi": -60, "rssi_max": -52, "seconds_since_last_scan": 240}"#
+        let kept = try SightingsFile.read(try temporaryFile(withMax + "\n"))
+        #expect(kept[0].rssiMax == -52 && kept[0].rssiMean == -60)
         let cases: [(String, String)] = [
             (#"{"time": 1, "rpi": "0011", "aem": "01020304", "rssi": -60, "seconds_since_last_scan": 1}"#, "rpi must be 32 hex digits"),
             (#"{"time": 1, "rpi": "00112233445566778899aabbccddeeff", "aem": "0102", "rssi": -60, "seconds_since_last_scan": 1}"#, "aem must be 8 hex digits"),
             (#"{"time": 1, "rpi": "00112233445566778899aabbccddeeff", "aem": "01020304", "rssi": 40, "seconds_since_last_scan": 1}"#, "rssi"),
             (#"{"time": 1, "rpi": "00112233445566778899aabbccddeeff", "aem": "01020304", "rssi": -60}"#, "seconds_since_last_scan"),
+            (#"{"time": 1, "rpi": "00112233445566778899aabbccddeeff", "aem": "01020304", "rssi": -60, "rssi_max": -70, "seconds_since_last_scan": 1}"#, "rssi_max"),
             ("not json", "line"),
         ]
         for (line, message) in cases {

@@ -2,13 +2,16 @@ import ExposureNotification
 import Foundation
 
 /// Sightings as JSON lines, one per RPI per scan, as a field tester imports them from another scanner:
-/// `{"time": unix seconds, "rpi": hex, "aem": hex, "rssi": dBm, "seconds_since_last_scan": s}`.
+/// `{"time": unix seconds, "rpi": hex, "aem": hex, "rssi": dBm, "seconds_since_last_scan": s}`, with
+/// an optional `"rssi_max"` (the scan's strongest packet; `rssi` is then their mean), as
+/// `radio test --sightings-out` writes it: it gives the minimum attenuation of the scan instance.
 enum SightingsFile {
     struct Line: Decodable {
         var time: Int64
         var rpi: String
         var aem: String
         var rssi: Int
+        var rssiMax: Int?
         var secondsSinceLastScan: Int
     }
 
@@ -32,8 +35,14 @@ enum SightingsFile {
             guard let aem = AssociatedEncryptedMetadata(hex: entry.aem) else { throw fail("aem must be 8 hex digits") }
             guard entry.time >= 0 else { throw fail("time must be unix seconds (≥ 0)") }
             guard let rssi = Int8(exactly: entry.rssi), rssi <= 20 else { throw fail("rssi must be −128…20 dBm") }
+            let strongest = try entry.rssiMax.map { value throws(CLIError) -> Int8 in
+                guard let strongest = Int8(exactly: value), strongest <= 20, strongest >= rssi else {
+                    throw fail("rssi_max must be −128…20 dBm and at least rssi (the mean of the scan's packets)")
+                }
+                return strongest
+            } ?? rssi
             guard let seconds = UInt16(exactly: entry.secondsSinceLastScan) else { throw fail("seconds_since_last_scan must be 0…65535") }
-            table.append(Sighting(rpi: rpi, aem: aem, time: entry.time, rssiMax: rssi, rssiMean: rssi, secondsSinceLastScan: seconds))
+            table.append(Sighting(rpi: rpi, aem: aem, time: entry.time, rssiMax: strongest, rssiMean: rssi, secondsSinceLastScan: seconds))
         }
         return table
     }
