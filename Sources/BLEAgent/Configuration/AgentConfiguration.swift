@@ -94,7 +94,7 @@ struct AgentConfiguration: Sendable {
     /// (`CacheDirectory=bleagent`), or `downloads` in the state directory.
     func downloadDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if stateDirectory == nil, let cache = environment["CACHE_DIRECTORY"]?.split(separator: ":").first { return String(cache) }
-        return storeDirectory.path + "/downloads"
+        return DownloadDirectory.inStateDirectory(storeDirectory.path)
     }
 
     var radioConfiguration: RadioAgent.Configuration {

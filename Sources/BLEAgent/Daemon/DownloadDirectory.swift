@@ -5,6 +5,9 @@ import Glibc
 
 /// The directory a download round streams key files into before matching them.
 enum DownloadDirectory {
+    /// Where rounds put their files without systemd's `CacheDirectory=`: beside the store.
+    static func inStateDirectory(_ state: String) -> String { state + "/downloads" }
+
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }

@@ -27,6 +27,6 @@ enum LocalForget {
     static func wipe(_ directory: StoreDirectory) throws(StoreError) {
         try ContactStore.wipe(directory)
         PendingRegistration.clear(directory: directory.path)
-        DownloadDirectory.empty(directory.path + "/downloads")
+        DownloadDirectory.empty(DownloadDirectory.inStateDirectory(directory.path))
     }
 }

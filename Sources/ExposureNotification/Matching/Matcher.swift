@@ -131,8 +131,7 @@ public struct Matcher: Sendable {
             timings.verifyNanoseconds += monotonicNanoseconds() - checkStart
             guard policy.accepts(verdict) else {
                 outcome.signature = verdict
-                outcome.status = .rejected("signature \(verdict.status.rawValue): \(verdict.reason ?? "not accepted")")
-                outcome.refusal = .signature
+                outcome.refuseSignature(verdict)
                 return outcome
             }
         }
@@ -171,13 +170,20 @@ public struct Matcher: Sendable {
         }
         guard policy.accepts(verdict) else {
             _ = probe.takeMatches()
-            outcome.status = .rejected("signature \(verdict.status.rawValue): \(verdict.reason ?? "not accepted")")
-            outcome.refusal = .signature
+            outcome.refuseSignature(verdict)
             return outcome
         }
         // Keys whose every hit carried impossible metadata are reported, but did not match.
         outcome.matchedKeys = probe.matches.count { !$0.hits.isEmpty }
         return outcome
+    }
+}
+
+extension MatchReport.FileOutcome {
+    /// The file is refused because `verdict` is not accepted (by either pass).
+    mutating func refuseSignature(_ verdict: SignatureVerdict) {
+        status = .rejected("signature \(verdict.status.rawValue): \(verdict.reason ?? "not accepted")")
+        refusal = .signature
     }
 }
 
