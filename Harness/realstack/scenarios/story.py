@@ -76,7 +76,7 @@ class Journal:
 
 
 class Person:
-    def __init__(self, name, adapter, origin):
+    def __init__(self, name, adapter, origin, shift):
         self.name, self.adapter = name, adapter
         self.dir = os.path.join(WORK, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -89,6 +89,7 @@ class Person:
         self.hook_out = os.path.join(self.dir, "hook.txt")
         self.config = os.path.join(self.dir, "bleagent.toml")
         self.origin = origin
+        self.shift = shift
         self.write_config()
         for _ in range(100):
             if os.path.exists(self.bus_path):
@@ -96,14 +97,14 @@ class Person:
             time.sleep(0.05)
         self.daemon = None
 
-    def write_config(self, clock_extra=""):
+    def write_config(self, offset=0):
         # Rounds 48 (simulated) hours apart: the daemons download once at start, and the story's
         # explicit downloads are the only ones after that (also after the next-day restart).
         with open(self.config, "w") as f:
             f.write(f"""[agent]
 state_directory = "{self.dir}/state"
 require_time_sync = false
-clock = "speed={SPEED},origin={self.origin}{clock_extra}"
+clock = "speed={SPEED},origin={self.origin},offset={self.shift + offset}"
 [radio]
 adapter = "{self.adapter}"
 scan_window_seconds = 3
@@ -128,7 +129,7 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_CONTACTS $BLEAGENT_MINUTES >> {self.hook_o
         if self.daemon and self.daemon.poll() is None:
             self.daemon.terminate()
             self.daemon.wait(timeout=20)
-        self.write_config(f",offset={offset}")
+        self.write_config(offset)
         self.launch()
 
     def cli(self, *args, check=True):
@@ -197,9 +198,14 @@ def proc_figures(pid):
 def main():
     started = time.time()
     origin = int(time.time())
+    # The story must not cross midnight UTC on its clock: a meeting split over two days is two
+    # shorter contact days and two export files. Late in the day, the clock is set back 4 hours.
+    shift = -4 * 3600 if origin % 86400 > 86400 - 3 * 3600 else 0
     server_dir = os.path.join(WORK, "server")
     os.makedirs(server_dir, exist_ok=True)
     clock = f"speed={SPEED},origin={origin}"
+    if shift:
+        say(f"It is late in the UTC day: the story's clock starts {-shift // 3600} hours earlier, so the story stays inside one day.")
 
     def server_config(name, clock_spec):
         path = os.path.join(WORK, name)
@@ -212,9 +218,9 @@ clock = "{clock_spec}"
 minimum_keys = 50
 """)
         return path
-    server_config_path = server_config("server.toml", clock)
+    server_config_path = server_config("server.toml", f"{clock},offset={shift}")
     # The same server's export worker "the next day": keys still valid today are embargoed until 2 h after their day.
-    next_day_config = server_config("server-next-day.toml", f"{clock},offset={NEXT_DAY}")
+    next_day_config = server_config("server-next-day.toml", f"{clock},offset={shift + NEXT_DAY}")
     http = subprocess.Popen([SERVER, "serve", "--config", server_config_path], stdout=subprocess.PIPE,
                             stderr=open(os.path.join(SHARE, "server.log"), "w"), text=True)
     listening = http.stdout.readline()
@@ -226,7 +232,7 @@ minimum_keys = 50
     set_rssi("A", "B", radios.OUT_OF_RANGE)
     set_rssi("A", "C", radios.OUT_OF_RANGE)
     set_rssi("B", "C", radios.OUT_OF_RANGE)
-    people = {name: Person(name, adapter, origin) for name, adapter in PEOPLE.items()}
+    people = {name: Person(name, adapter, origin, shift) for name, adapter in PEOPLE.items()}
     try:
         for person in people.values():
             person.start()
@@ -263,7 +269,7 @@ minimum_keys = 50
               f"{len(keys)} day(s) of keys")
         issued = json.loads(subprocess.run([SERVER, "number", "issue", "--config", server_config_path, "--json"],
                                            capture_output=True, text=True, check=True).stdout)
-        today = time.strftime("%Y-%m-%d", time.gmtime(origin + (time.time() - origin) * SPEED))
+        today = time.strftime("%Y-%m-%d", time.gmtime(origin + (time.time() - origin) * SPEED + shift))
         registered = people["A"].cli("register", "--config", people["A"].config, "--server", f"http://127.0.0.1:{PORT}",
                                      "--symptoms", "yes", "--onset-date", today, "--processing-number", issued["processing_number"],
                                      "--consent", "--json", check=False)
