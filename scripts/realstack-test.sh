@@ -6,6 +6,8 @@
 #          SCAN_REQ addresses, bluetoothd killed and restarted
 #   power  the same radios without strict random-address checks (bumble would keep a legacy advert on
 #          air while off): adapters powered off and on
+#   field  `radio watch` shows a beacon's adverts live; `radio calibrate` measures a subject against a
+#          reference (offsets set by the harness) and a third radio then computes the same attenuation for both
 #   story  three `bleagent run` daemons meet; A registers with a processing number on `bleagent-server`, whose export worker
 #          signs its keys; B downloads, matches and is notified once; C (3 minutes at −70 dBm, then −90 dBm) is not (`bleagent demo`)
 # REALSTACK_ONLY="story" runs only the named boots.
@@ -54,6 +56,7 @@ run() {  # run NAME RADIO-CONFIG [SCRIPT ARGS…] (default: radio_scenarios.py N
 }
 run main '{"legacy": ["hci0"], "strict_random_address": true}'
 run power '{"legacy": ["hci0"], "strict_random_address": false}'
+run field '{"legacy": ["hci0"], "strict_random_address": false}' "$harness/scenarios/field_scenarios.py"
 # The story, through `bleagent demo` itself (the verb a newcomer runs), with every check shown.
 if [ -z "${REALSTACK_ONLY:-}" ] || [[ " $REALSTACK_ONLY " == *" story "* ]]; then
   dir="$work/story"; rm -rf "$dir"; mkdir -p "$work"; started=$(date +%s); rc=0

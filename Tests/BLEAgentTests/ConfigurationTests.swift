@@ -55,7 +55,7 @@ struct ConfigurationTests {
         let configuration = try AgentConfiguration.parse(text, path: "test.toml")
         #expect(configuration.stateDirectory == "/tmp/x")
         #expect(configuration.clock == AgentClock(origin: 1_764_000_000, speed: 30))
-        #expect(configuration.adapter == "hci1" && configuration.scanWindowSeconds == 3 && configuration.txPower == -7)
+        #expect(configuration.adapter == "hci1" && configuration.scanWindowSeconds == 3 && configuration.txPowerSetting == -7)
         #expect(configuration.rpiCapPerDay == 5000 && configuration.downloadIntervalHours == 0.5 && configuration.risk == .classic)
         #expect(configuration.sources.map(\.url.absoluteString) == ["https://keys.example.org/c19r/440/list.json", "http://127.0.0.1:8080/index.txt"])
         #expect(configuration.sources.map(\.name) == ["cocoa", "source2"])

@@ -107,6 +107,9 @@ require_time_sync = false
 clock = "speed={SPEED},origin={self.origin},offset={self.shift + offset}"
 [radio]
 adapter = "{self.adapter}"
+# The story's RSSI figures were chosen for this calibration (the virtual controllers' own +5 dBm).
+tx_power_dbm = 5
+rssi_correction_db = 0
 scan_window_seconds = 3
 scan_period_seconds = {int(6 * SPEED)}
 [keys]

@@ -4,7 +4,7 @@ import ArgumentParser
 struct RadioCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "radio",
-        abstract: "Field-test the radio: list adapters, or advertise and scan for a while.",
-        subcommands: [RadioAdaptersCommand.self, RadioTestCommand.self]
+        abstract: "Field-test the radio: list adapters, advertise and scan, watch adverts live, calibrate.",
+        subcommands: [RadioAdaptersCommand.self, RadioTestCommand.self, RadioWatchCommand.self, RadioCalibrateCommand.self]
     )
 }

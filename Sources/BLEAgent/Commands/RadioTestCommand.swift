@@ -10,9 +10,10 @@ struct RadioTestCommand: AsyncParsableCommand {
         commandName: "test",
         abstract: "Advertise rotating identifiers and scan for a while; write what was heard.",
         discussion: """
+        Advertises this device's calibration (`bleagent status`; --tx-power overrides it).
         Uses a throw-away test key (or --tek), never the agent's own keys, and records nothing in the
         contact store. Sightings go to --sightings-out as JSON lines in the form `bleagent match`
-        reads. The identifiers rotate at every 10-minute interval boundary, with the address;
+        reads. The identifiers and the address change on a randomized period of 10–20 minutes;
         --clock speed=N,origin=T makes intervals pass N times faster (every process of a test must
         use the same origin). Needs access to the system bus's org.bluez (root or the bluetooth group).
         --passive scans without SCAN_REQs through bluetoothd's advertisement monitor (only with
@@ -36,8 +37,10 @@ struct RadioTestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The test TEK (32 hex digits; default: a random one).", valueName: "HEX"))
     var tek: String?
 
-    @Option(help: ArgumentHelp("TX power to advertise if neither bluetoothd nor the controller says (dBm).", valueName: "DBM"))
-    var txPower: Int8 = 0
+    @Option(help: ArgumentHelp("TX power to advertise (dBm; default: this device's calibration, see `bleagent status`).", valueName: "DBM"))
+    var txPower: Int8?
+
+    @OptionGroup var configuration: RadioConfigOption
 
     @Flag(help: "Scan passively through bluetoothd's advertisement monitor where it offers one (bluetoothd --experimental); see --help.")
     var passive = false
@@ -94,15 +97,11 @@ struct RadioTestCommand: AsyncParsableCommand {
             let identifiers: RadioAgent.IdentifierSource = { interval, power in
                 deriver.withLock { $0.advertisement(tek: keyData, at: interval, txPower: power) }
             }
-            let connection: DBusConnection
-            do throws(DBusError) {
-                connection = try await DBusConnection.system()
-            } catch {
-                throw CLIError(.failure, BlueZAdapters.explain(error))
-            }
+            let calibration = try configuration.load().hostCalibration()
+            let connection = try await RadioBus.connect()
             let agent = RadioAgent(connection: connection,
                                    configuration: .init(adapter: adapter, schedule: .init(scanWindow: scanWindow, scanPeriod: scanPeriod),
-                                                        configuredTxPower: txPower, passiveScanning: passive),
+                                                        txPower: txPower ?? calibration.txPower, passiveScanning: passive),
                                    clock: agentClock, identifiers: identifiers)
             let writer = try sightingsOut.map { path -> FileHandle in
                 if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
@@ -132,7 +131,7 @@ struct RadioTestCommand: AsyncParsableCommand {
             let day = ENIntervalNumber(unixSeconds: Int64(agentClock.now()))?.dayStart.rawValue ?? 0
             let report = Report(adapter: status.adapter, tek: keyData.description, rollingStartIntervalNumber: day,
                                 rotations: status.rotations, scanWindows: status.scanWindows, sightings: status.sightings,
-                                txPower: status.txPower, txPowerSource: status.txPowerSource.rawValue,
+                                txPower: status.txPower, txPowerSource: txPower == nil ? calibration.sourceName : "option",
                                 advertisingInterval: status.advertisingInterval, extendedAdvertising: status.extendedAdvertising,
                                 passiveScanning: status.passiveScanning, reports: status.reports, droppedReports: status.droppedReports,
                                 timerWakeUps: status.timerWakeUps, lastError: status.lastError, events: events)

@@ -76,14 +76,16 @@ struct StatusCommand: AsyncParsableCommand {
         }
         Output.line("Consent:        \(status.consent.accepted ? "given" : "not given — run `bleagent consent --accept`")")
         if let clock = status.clock { Output.line("Clock:          \(clock)") }
+        let calibration = status.calibration
+        Output.line("Calibration:    TX power \(calibration.txPowerDbm) dBm, RSSI correction \(calibration.rssiCorrectionDb) dB: \(calibration.description)")
         if let radio = status.radio {
-            Output.line("Adapter:        \(radio.adapter ?? "none")\(radio.powered ? "" : " (powered off)")")
+            Output.line("Adapter:        \(radio.adapter ?? "none")\(radio.powered ? "" : " (powered off)")\(radio.controllerTxPower.map { "; its controller says it transmits \($0) dBm (conducted, not advertised)" } ?? "")")
             if radio.advertising {
                 Output.line("Advertising:    yes, identifier and address changed \(radio.rotationAgeSeconds.map { "\(Int($0)) s" } ?? "?") ago")
             } else {
                 Output.line("Advertising:    NO — \(radio.quietReason ?? "unknown reason")")
             }
-            Output.line("TX power:       \(radio.txPower) dBm (from \(radio.txPowerSource)); interval \(radio.advertisingInterval)")
+            Output.line("Interval:       \(radio.advertisingInterval)")
             Output.line("Scanning:       \(radio.scanning), last scan \(ago(radio.lastScanAt))")
             if let error = radio.lastError { Output.line("Radio error:    \(error) [\(radio.platform)]") }
         }

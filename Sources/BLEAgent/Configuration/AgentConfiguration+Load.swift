@@ -45,14 +45,18 @@ extension AgentConfiguration {
             }
         }
         if let radio = try reader.table("radio") {
-            try radio.allow(["adapter", "scan_window_seconds", "scan_period_seconds", "tx_power_dbm", "passive_scanning"])
+            try radio.allow(["adapter", "scan_window_seconds", "scan_period_seconds", "tx_power_dbm", "rssi_correction_db",
+                             "calibration", "passive_scanning"])
             configuration.adapter = try radio.string("adapter")
             configuration.scanWindowSeconds = try radio.number("scan_window_seconds", in: 1...60) ?? configuration.scanWindowSeconds
             configuration.scanPeriodSeconds = try radio.number("scan_period_seconds", in: 10...3600) ?? configuration.scanPeriodSeconds
             if configuration.scanPeriodSeconds < configuration.scanWindowSeconds {
                 throw radio.error("scan_period_seconds", "must not be shorter than scan_window_seconds")
             }
-            configuration.txPower = Int8(try radio.integer("tx_power_dbm", in: -50...20) ?? Int(configuration.txPower))
+            // GAEN receivers drop metadata outside −50…20 dBm; corrections beyond ±60 dB are typing errors.
+            configuration.txPowerSetting = try radio.integer("tx_power_dbm", in: -50...20).map { Int8($0) }
+            configuration.rssiCorrectionSetting = try radio.integer("rssi_correction_db", in: -60...60)
+            configuration.calibrationNote = try radio.string("calibration")
             configuration.passiveScanning = try radio.bool("passive_scanning") ?? false
         }
         if let store = try reader.table("store") {

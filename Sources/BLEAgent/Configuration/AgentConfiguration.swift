@@ -20,7 +20,11 @@ struct AgentConfiguration: Sendable {
     var adapter: String?
     var scanWindowSeconds = 4.0
     var scanPeriodSeconds = 240.0
-    var txPower: Int8 = 0
+    /// `tx_power_dbm`, `rssi_correction_db`, `calibration`: nil where the board's default applies.
+    var txPowerSetting: Int8?
+    var rssiCorrectionSetting: Int?
+    /// What `radio calibrate --write` noted (date, distance, packets): marks the figures as measured.
+    var calibrationNote: String?
     var passiveScanning = false
 
     /// `[store]`
@@ -97,8 +101,28 @@ struct AgentConfiguration: Sendable {
         return DownloadDirectory.inStateDirectory(storeDirectory.path)
     }
 
-    var radioConfiguration: RadioAgent.Configuration {
+    /// The calibration in force on `board`: what `[radio]` sets, the board's default for the rest.
+    func calibration(board: BoardProfile) -> RadioCalibration {
+        let defaults = board.defaults
+        let source: RadioCalibration.Source = calibrationNote.map { .calibrated($0) }
+            ?? (txPowerSetting != nil || rssiCorrectionSetting != nil ? .configuration : .boardDefault(board))
+        return RadioCalibration(txPower: txPowerSetting ?? defaults.txPower,
+                                rssiCorrection: rssiCorrectionSetting ?? defaults.rssiCorrection, source: source)
+    }
+
+    /// This machine's calibration (reads the device tree and the adapter's bus).
+    func hostCalibration() -> RadioCalibration { calibration(board: .detectHost(adapter: adapter)) }
+
+    /// The risk model as this device judges its own sightings: the radio's RSSI correction added to
+    /// the model's (which is 0 in the presets).
+    func risk(for calibration: RadioCalibration) -> RiskConfiguration {
+        var model = risk
+        model.rssiCorrection += calibration.rssiCorrection
+        return model
+    }
+
+    func radioConfiguration(_ calibration: RadioCalibration) -> RadioAgent.Configuration {
         RadioAgent.Configuration(adapter: adapter, schedule: .init(scanWindow: scanWindowSeconds, scanPeriod: scanPeriodSeconds),
-                                 configuredTxPower: txPower, passiveScanning: passiveScanning)
+                                 txPower: calibration.txPower, passiveScanning: passiveScanning)
     }
 }

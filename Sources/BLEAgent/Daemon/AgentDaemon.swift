@@ -15,6 +15,8 @@ actor AgentDaemon {
     static let termsVersion = "1"
 
     let configuration: AgentConfiguration
+    /// This device's radio calibration (configured, measured, or the board's default).
+    let calibration: RadioCalibration
     let logger: Logger
     private let clock: AgentClock
     private let bus: DBusConnection?
@@ -35,8 +37,9 @@ actor AgentDaemon {
     private let clockSync: @Sendable () async -> SystemClockSync
 
     init(configuration: AgentConfiguration, store: ContactStore, bus: DBusConnection?, httpClient: HTTPClient,
-         notifier: ContactNotifier, logger: Logger) {
+         notifier: ContactNotifier, logger: Logger, calibration: RadioCalibration? = nil) {
         self.configuration = configuration
+        self.calibration = calibration ?? configuration.hostCalibration()
         self.clock = configuration.clock
         self.store = store
         self.bus = bus
@@ -192,7 +195,7 @@ actor AgentDaemon {
             logger.error("no system bus: cannot reach bluetoothd; nothing is advertised or scanned")
             return
         }
-        await recorder.start(on: bus, configuration: configuration.radioConfiguration, clock: clock, keys: ownKeys, into: store)
+        await recorder.start(on: bus, configuration: configuration.radioConfiguration(calibration), clock: clock, keys: ownKeys, into: store)
     }
 
     /// What the radio side reports, for tests and status.
@@ -206,7 +209,7 @@ actor AgentDaemon {
         if let round { return await round.value }
         guard consent?.accepted == true else { return DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: ["no consent"]) }
         if let clockWait { return DownloadReport(files: 0, matchedKeys: 0, newContactDays: [], errors: [clockWait]) }
-        let work = DownloadRound(configuration, store: store, downloader: downloader, notifier: notifier)
+        let work = DownloadRound(configuration, risk: configuration.risk(for: calibration), store: store, downloader: downloader, notifier: notifier)
         let task = Task { [clock] in await work.run(now: { clock.now() }) }
         round = task
         let report = await task.value
@@ -237,7 +240,7 @@ actor AgentDaemon {
         var radio = await recorder.status.map(DaemonStatus.Radio.init)
         if let failure = await recorder.radioFailure { radio?.lastError = "the radio stopped: \(failure)" }
         let storeError = await recorder.storeError ?? lastStoreError
-        return DaemonStatus(version: BLEAgentVersion.current, now: now,
+        return DaemonStatus(version: BLEAgentVersion.current, now: now, calibration: .init(calibration),
                             consent: .init(accepted: consent?.accepted == true, decidedAt: consent?.decidedAt),
                             radio: radio, sightingsToday: today?.sightings ?? 0, droppedToday: today?.dropped ?? 0,
                             downloads: .init(lastAt: schedule.last, nextAt: schedule.next, lastError: lastDownloadError,

@@ -15,8 +15,10 @@ struct DaemonStatus: Codable, Sendable {
         var advertising: Bool
         var quietReason: String?
         var rotationAgeSeconds: Double?
+        /// What the metadata advertises (the calibration's TX power).
         var txPower: Int
-        var txPowerSource: String
+        /// What the controller says it transmits (conducted; shown, never advertised).
+        var controllerTxPower: Int?
         var advertisingInterval: String
         var scanning: String
         var lastScanAt: Double?
@@ -33,8 +35,18 @@ struct DaemonStatus: Codable, Sendable {
         var sources: Int
     }
 
+    /// This device's calibration: the TX power it advertises and the correction added to what it hears.
+    struct Calibration: Codable, Sendable {
+        var txPowerDbm: Int
+        var rssiCorrectionDb: Int
+        /// `calibrated`, `configuration` or `default`.
+        var source: String
+        var description: String
+    }
+
     var version: String
     var now: Double
+    var calibration: Calibration
     var consent: Consent
     var radio: Radio?
     var sightingsToday: Int
@@ -51,10 +63,17 @@ struct DaemonStatus: Codable, Sendable {
 extension DaemonStatus.Radio {
     init(_ status: RadioStatus) {
         self.init(adapter: status.adapter, powered: status.powered, advertising: status.advertising, quietReason: status.quietReason,
-                  rotationAgeSeconds: status.rotationAge, txPower: Int(status.txPower), txPowerSource: status.txPowerSource.rawValue,
+                  rotationAgeSeconds: status.rotationAge, txPower: Int(status.txPower), controllerTxPower: status.controllerTxPower.map(Int.init),
                   advertisingInterval: status.advertisingInterval,
                   scanning: status.passiveScanning ? "passive (advertisement monitor)" : "active (discovery)",
                   lastScanAt: status.lastScanAt, scanWindows: status.scanWindows, lastError: status.lastError, platform: status.platform)
+    }
+}
+
+extension DaemonStatus.Calibration {
+    init(_ calibration: RadioCalibration) {
+        self.init(txPowerDbm: Int(calibration.txPower), rssiCorrectionDb: calibration.rssiCorrection,
+                  source: calibration.sourceName, description: calibration.sourceDescription)
     }
 }
 

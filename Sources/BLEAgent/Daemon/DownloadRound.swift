@@ -125,10 +125,11 @@ struct DownloadRound: Sendable {
 }
 
 extension DownloadRound {
-    /// The round the daemon runs: the configuration's sources, size limits, signing keys and risk model.
-    init(_ configuration: AgentConfiguration, store: any DownloadStore, downloader: any KeyFetcher, notifier: ContactNotifier) {
+    /// The round the daemon runs: the configuration's sources, size limits and signing keys, and the
+    /// risk model with this radio's RSSI correction.
+    init(_ configuration: AgentConfiguration, risk: RiskConfiguration, store: any DownloadStore, downloader: any KeyFetcher, notifier: ContactNotifier) {
         let check = ExposureCheck(store: store, keyring: configuration.keyring, policy: configuration.signaturePolicy,
-                                  risk: configuration.risk, notify: { day in await notifier.notify(day) })
+                                  risk: risk, notify: { day in await notifier.notify(day) })
         self.init(sources: configuration.sources, store: store, downloader: downloader, check: check,
                   maximumIndexBytes: configuration.maximumIndexBytes, maximumFileBytes: configuration.maximumFileBytes,
                   downloadDirectory: configuration.downloadDirectory(),

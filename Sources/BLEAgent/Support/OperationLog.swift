@@ -35,12 +35,13 @@ struct OperationLog: Encodable {
         if let status {
             daemon["version"] = status.version
             daemon["consent"] = status.consent.accepted ? "given" : "not given"
+            daemon["calibration.source"] = status.calibration.source
             if let radio = status.radio {
                 daemon["radio.adapter"] = radio.adapter ?? "none"
                 daemon["radio.powered"] = "\(radio.powered)"
                 daemon["radio.advertising"] = "\(radio.advertising)"
                 daemon["radio.quiet_reason"] = radio.quietReason.map(scrubber.scrub)
-                daemon["radio.tx_power_source"] = radio.txPowerSource
+                daemon["radio.tx_power"] = "\(radio.txPower)"
                 daemon["radio.advertising_interval"] = radio.advertisingInterval
                 daemon["radio.scanning"] = radio.scanning
                 daemon["radio.scan_windows"] = "\(radio.scanWindows)"

@@ -46,15 +46,9 @@ extension RadioAgent {
         reportedQuiet = quiet
     }
 
-    private var txPower: (Int8, RadioStatus.TxPowerSource) {
-        if let learnedTxPower { return (learnedTxPower, .bluetoothd) }
-        if let hciTxPower { return (hciTxPower, .hci) }
-        return (configuration.configuredTxPower, .configuration)
-    }
-
     private func register(_ interval: ENIntervalNumber) async -> RadioSchedule.Event {
         guard let adapter else { return .registrationFailed("no adapter") }
-        let (power, source) = txPower
+        let power = configuration.txPower
         advertisementCounter += 1
         let object = AdvertisementObject(path: "\(BlueZNames.applicationRoot)/advertisement\(advertisementCounter)",
                                          payload: identifiers(interval, power), interval: configuration.advertisingInterval)
@@ -71,9 +65,9 @@ extension RadioAgent {
         lastRotation = clock.now()
         currentStatus.rotations += 1
         currentStatus.txPower = power
-        currentStatus.txPowerSource = source
-        // bluetoothd sets TxPower during registration on extended controllers: use it from the next interval on.
-        if let reported = object.txPower, let value = Int8(exactly: reported) { learnedTxPower = value }
+        // bluetoothd sets TxPower during registration on extended controllers: the controller's own
+        // (conducted) level, shown in status, never advertised.
+        if let reported = object.txPower, let value = Int8(exactly: reported) { currentStatus.controllerTxPower = value }
         return .registered(interval: interval)
     }
 

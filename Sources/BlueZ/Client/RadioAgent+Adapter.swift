@@ -44,8 +44,8 @@ extension RadioAgent {
                 : "100–150 ms (legacy controller: requested intervals are not used)"
         if !chosen.extendedAdvertising, let index = Int32(chosen.name.dropFirst(3)) {
             switch await OffPool.run({ HCITxPower.read(adapterIndex: index) }) {
-            case .success(let power): hciTxPower = power
-            case .failure(let error): note("TX power over HCI unavailable (\(error)); using the configured value")
+            case .success(let power): currentStatus.controllerTxPower = power
+            case .failure(let error): note("the controller's TX power over HCI is unavailable (\(error)); it is only shown, never advertised")
             }
             // The adapter may have gone (or another been chosen) while the controller was asked.
             guard adapter?.path == chosen.path else { return }
@@ -123,5 +123,8 @@ extension RadioAgent {
         guard schedule.isScanning, let rssi = properties["RSSI"]?.integer, let payload = serviceData[path] else { return }
         window.report(payload, rssi: rssi)
         currentStatus.reports += 1
+        if configuration.reportsAdverts {
+            advertsContinuation.yield(HeardAdvert(time: clock.now(), payload: payload, rssi: rssi, adapter: adapter.name))
+        }
     }
 }

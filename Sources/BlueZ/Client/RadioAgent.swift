@@ -15,8 +15,13 @@ public actor RadioAgent {
         public var schedule: RadioSchedule.Configuration
         /// Requested advertising interval in milliseconds (GAEN: 200–270).
         public var advertisingInterval: ClosedRange<UInt32>
-        /// TX power to advertise when neither bluetoothd nor the controller says (dBm).
-        public var configuredTxPower: Int8
+        /// TX power put into the metadata (dBm): the radiated level calibrated against a reference
+        /// (GAEN's definition), never the controller's conducted level, which reads far hotter
+        /// (a Raspberry Pi's says +12 dBm; see README "Calibration").
+        public var txPower: Int8
+        /// Hand every GAEN advertising report to `adverts` as it arrives (`radio watch`, `radio
+        /// calibrate`); off in the daemon, which needs only the per-window sightings.
+        public var reportsAdverts: Bool
         public var mainConfPath: String
         /// Scan passively through AdvertisementMonitorManager1 where bluetoothd offers it
         /// (experimental interfaces): no SCAN_REQ leaves the radio. Off by default: through a monitor
@@ -26,13 +31,14 @@ public actor RadioAgent {
         public var passiveScanning: Bool
 
         public init(adapter: String? = nil, schedule: RadioSchedule.Configuration = .init(),
-                    advertisingInterval: ClosedRange<UInt32> = 200...270, configuredTxPower: Int8 = 0,
-                    mainConfPath: String = "/etc/bluetooth/main.conf", passiveScanning: Bool = false) {
+                    advertisingInterval: ClosedRange<UInt32> = 200...270, txPower: Int8 = 0,
+                    mainConfPath: String = "/etc/bluetooth/main.conf", passiveScanning: Bool = false, reportsAdverts: Bool = false) {
+            self.reportsAdverts = reportsAdverts
             self.passiveScanning = passiveScanning
             self.adapter = adapter
             self.schedule = schedule
             self.advertisingInterval = advertisingInterval
-            self.configuredTxPower = configuredTxPower
+            self.txPower = txPower
             self.mainConfPath = mainConfPath
         }
     }
@@ -63,6 +69,10 @@ public actor RadioAgent {
     /// One array per scan window (possibly empty).
     public nonisolated let sightings: AsyncStream<[Sighting]>
     let sightingsContinuation: AsyncStream<[Sighting]>.Continuation
+    /// Every GAEN report heard while scanning, as it arrives, when `reportsAdverts` is set. Keeps
+    /// the newest 4,096 if the reader falls behind.
+    public nonisolated let adverts: AsyncStream<HeardAdvert>
+    let advertsContinuation: AsyncStream<HeardAdvert>.Continuation
     var schedule: RadioSchedule
     var adapter: AdapterInfo?
     var window: ScanWindow
@@ -70,8 +80,6 @@ public actor RadioAgent {
     var advertisement: AdvertisementObject?
     var advertisementCounter = 0
     var lastRotation: Double?
-    var hciTxPower: Int8?
-    var learnedTxPower: Int8?
     var currentStatus = RadioStatus()
     var monitor: MonitorApplication?
     /// Whether the current scan runs through a monitor (passive) rather than discovery.
@@ -105,6 +113,7 @@ public actor RadioAgent {
         schedule = RadioSchedule(configuration: scheduleConfiguration)
         window = ScanWindow(adapter: 0, defaultSpan: configuration.schedule.scanPeriod)
         (sightings, sightingsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
+        (adverts, advertsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
         currentStatus.platform = "kernel \(Platform.kernelRelease())"
     }
 
@@ -179,6 +188,7 @@ public actor RadioAgent {
         await Task { await self.shutDown() }.value
         feed.finish()
         sightingsContinuation.finish()
+        advertsContinuation.finish()
     }
 
     /// The schedule's next deadline, or the next adapter check if that comes first.

@@ -3,15 +3,6 @@ import ExposureNotification
 /// What the radio side is doing, for `bleagent status` and the journal. No RPI, key or address of
 /// anyone else; the adapter's own name only.
 public struct RadioStatus: Sendable, Hashable {
-    public enum TxPowerSource: String, Sendable, Hashable {
-        /// bluetoothd set `TxPower` on our advertisement (extended controllers).
-        case bluetoothd
-        /// Read from the controller over HCI (legacy controllers).
-        case hci
-        /// From configuration (neither of the above was available).
-        case configuration
-    }
-
     public var adapter: String?
     public var powered = false
     public var extendedAdvertising = false
@@ -21,8 +12,11 @@ public struct RadioStatus: Sendable, Hashable {
     /// Seconds since identifiers and address last changed.
     public var rotationAge: Double?
     public var rotations = 0
+    /// The TX power our metadata advertises (dBm): the configured, calibrated radiated figure.
     public var txPower: Int8 = 0
-    public var txPowerSource: TxPowerSource = .configuration
+    /// What the controller says it transmits (dBm), from bluetoothd (extended controllers) or over
+    /// HCI (legacy ones): its conducted level, never put into the metadata; shown beside it.
+    public var controllerTxPower: Int8?
     /// The advertising interval in force, in words (bluetoothd without experimental interfaces
     /// ignores the requested 200–270 ms).
     public var advertisingInterval = "unknown"

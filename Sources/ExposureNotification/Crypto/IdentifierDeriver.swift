@@ -57,6 +57,14 @@ public final class IdentifierDeriver {
         return RollingProximityIdentifier(aes.encrypt(key: rpik, block: padded))
     }
 
+    /// The interval `rpi` stands for if it was made with `rpik`, else nil: the decrypted block must
+    /// be "EN-RPI", six zero bytes and an interval number (a 96-bit check no stranger's RPI passes).
+    public func interval(of rpi: RollingProximityIdentifier, rpik: Block16) -> ENIntervalNumber? {
+        let padded = aes.decrypt(key: rpik, block: rpi.value)
+        guard padded.lo == UInt64(0x4950_522d_4e45).littleEndian, UInt64(littleEndian: padded.hi) & 0xFFFF_FFFF == 0 else { return nil }
+        return ENIntervalNumber(rawValue: UInt32(truncatingIfNeeded: UInt64(littleEndian: padded.hi) >> 32))
+    }
+
     /// The RPIs of `count` consecutive intervals from `start` (count ≤ 144), as an array.
     public func identifiers(for tek: Block16, from start: ENIntervalNumber,
                             count: Int = Int(TemporaryExposureKey.maximumRollingPeriod)) -> [RollingProximityIdentifier] {
