@@ -105,6 +105,10 @@ let package = Package(
             ]
         ),
 
+        // `bleagent field report`: one self-contained HTML page of plots from sightings, matches and a
+        // risk model. Pure (no I/O), so the benchmark can build a large one.
+        .target(name: "FieldReport", dependencies: ["ExposureNotification"]),
+
         // `bleagent-server`: serve, export, issue processing numbers.
         .executableTarget(
             name: "BLEAgentServer",
@@ -132,6 +136,7 @@ let package = Package(
                 "AgentTime",
                 "Durability",
                 "HostSupport",
+                "FieldReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -144,7 +149,7 @@ let package = Package(
         // Benchmarks: `swift run -c release bleagent-bench match`. Not a test; compiled by CI's debug build.
         .executableTarget(
             name: "BLEAgentBench",
-            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "DBus", "COpenSSL", "NotificationServer", "TestSupport",
+            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "DBus", "COpenSSL", "NotificationServer", "TestSupport", "FieldReport",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/BLEAgentBench"
         ),
@@ -176,6 +181,7 @@ let package = Package(
         // What several test targets share (deterministic randomness, …).
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["private-bus.conf"]),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "TestSupport"], exclude: ["Support/peer.py"]),
+        .testTarget(name: "FieldReportTests", dependencies: ["FieldReport", "ExposureNotification", "TestSupport"]),
         .testTarget(name: "DurabilityTests", dependencies: ["Durability", "TestSupport"]),
         .testTarget(name: "HostSupportTests", dependencies: ["HostSupport", "TestSupport"]),
         .testTarget(

@@ -15,7 +15,8 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 
 stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs
+# chromium: renders `bleagent field report` headless, offline, as a person would see it.
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs chromium
 python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
