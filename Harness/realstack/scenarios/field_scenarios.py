@@ -12,7 +12,9 @@ transmissions arrive 10 dB hotter than a reference's, and its receiver reads 4 d
 2. `radio calibrate` on hci0 (--reference) and hci1 (subject, --write) for a minute: the subject's
    TX power and RSSI correction come out within 1 dB of what the offsets imply.
 3. Afterwards hci0 and hci1 advertise (`radio test`, with their configurations) and hci2 watches
-   both: it computes the same attenuation for subject and reference (±1 dB).
+   both: it computes the same attenuation for subject and reference (±1 dB). Meanwhile `btmon -w`
+   captures every controller; `bleagent sightings convert` turns the capture into sightings, which
+   must hold the RPIs hci1's own agent recorded of hci0, at the RSSI it recorded (±1 dB).
 
 Writes verdict-field.json in the share and exits 0 only if every check passed.
 """
@@ -159,12 +161,16 @@ def calibration_scenario(reference_conf, subject_conf, observer_conf):
 
 
 def after_calibration(reference_conf, subject_conf, observer_conf):
+    capture = os.path.join(SHARE, "capture.btsnoop")
+    btmon = subprocess.Popen(["btmon", "-w", capture], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
     agents = []
     for adapter, conf in (("hci0", reference_conf), ("hci1", subject_conf)):
         report = open(os.path.join(SHARE, f"report-after-{adapter}.json"), "w")
+        out = os.path.join(SHARE, f"sightings-after-{adapter}.jsonl")
         agents.append((adapter, report, subprocess.Popen(
             [BLEAGENT, "radio", "test", "--adapter", adapter, "--config", conf, "--tek", TEKS[adapter], "--duration", "35",
-             "--scan-window", "2", "--scan-period", "60", "--json"], stdout=report, stderr=subprocess.DEVNULL)))
+             "--scan-window", "3", "--scan-period", "8", "--sightings-out", out, "--json"], stdout=report, stderr=subprocess.DEVNULL)))
     time.sleep(3)
     process, lines, reader = watch("hci2", observer_conf, 28, f"reference={TEKS['hci0']}", f"subject={TEKS['hci1']}")
     process.wait(timeout=90)
@@ -178,12 +184,42 @@ def after_calibration(reference_conf, subject_conf, observer_conf):
                 sources[adapter] = json.load(f).get("tx_power_source")
         except (OSError, ValueError):
             sources[adapter] = None
+    time.sleep(1)
+    btmon.send_signal(2)
+    btmon.wait(timeout=20)
+    capture_check(capture)
     by = {name: [entry["attenuation"] for _, entry in lines if entry.get("tek") == name] for name in ("reference", "subject")}
     medians = {name: statistics.median(values) if values else None for name, values in by.items()}
     ok = all(values for values in by.values()) and abs(medians["reference"] - medians["subject"]) <= 1
     check("afterwards a reference computes the same attenuation for subject and reference at the same distance (±1 dB)", ok,
           f"median attenuation: reference {medians['reference']} dB ({len(by['reference'])} packets), "
           f"subject {medians['subject']} dB ({len(by['subject'])} packets); subject advertises from {sources.get('hci1')}")
+
+
+def capture_check(capture):
+    converted = os.path.join(SHARE, "capture.jsonl")
+    # The agent scanned 3 s every 8 s: a gap of 4 s ends a capture's scan instance.
+    result = subprocess.run([BLEAGENT, "sightings", "convert", capture, "-o", converted, "--controller", "hci1",
+                             "--scan-gap", "4", "--scan-period", "8", "--json"], capture_output=True, text=True)
+    agent = [json.loads(line) for line in open(os.path.join(SHARE, "sightings-after-hci1.jsonl")) if line.strip()]
+    captured = [json.loads(line) for line in open(converted) if line.strip()] if result.returncode == 0 else []
+    out = subprocess.run([BLEAGENT, "crypto", "rpi", "--tek", TEKS["hci0"], "--interval", str(int(time.time() // 600) - 3),
+                          "--count", "6", "--json"], capture_output=True, text=True, check=True).stdout
+    reference_rpis = {row["rpi"] for row in json.loads(out)}
+
+    def by_rpi(sightings):
+        grouped = {}
+        for sighting in sightings:
+            if sighting["rpi"] in reference_rpis:
+                grouped.setdefault(sighting["rpi"], []).append(sighting["rssi"])
+        return {rpi: statistics.median(values) for rpi, values in grouped.items()}
+    mine, theirs = by_rpi(agent), by_rpi(captured)
+    close = all(abs(mine[rpi] - theirs[rpi]) <= 1 for rpi in mine if rpi in theirs)
+    check("a btmon capture imports to the sightings the agent recorded: same RPIs, RSSI within 1 dB",
+          result.returncode == 0 and mine and set(mine) == set(theirs) and close,
+          f"agent: {len(agent)} sightings, RPIs of hci0 {sorted(r[:8] for r in mine)} at {sorted(set(mine.values()))} dBm; "
+          f"capture: {len(captured)} sightings, {sorted(r[:8] for r in theirs)} at {sorted(set(theirs.values()))} dBm; "
+          f"convert exit {result.returncode} {result.stderr.strip()[-200:]}")
 
 
 def main():

@@ -12,8 +12,9 @@ struct RadioTestCommand: AsyncParsableCommand {
         discussion: """
         Advertises this device's calibration (`bleagent status`; --tx-power overrides it).
         Uses a throw-away test key (or --tek), never the agent's own keys, and records nothing in the
-        contact store. Sightings go to --sightings-out as JSON lines in the form `bleagent match`
-        reads. The identifiers and the address change on a randomized period of 10–20 minutes;
+        contact store. Sightings go to --sightings-out (JSON lines, or CSV for a .csv file) in the
+        form `bleagent match` reads; --keep-packets adds every packet's RSSI. The identifiers and the
+        address change on a randomized period of 10–20 minutes;
         --clock speed=N,origin=T makes intervals pass N times faster (every process of a test must
         use the same origin). Needs access to the system bus's org.bluez (root or the bluetooth group).
         --passive scans without SCAN_REQs through bluetoothd's advertisement monitor (only with
@@ -48,8 +49,11 @@ struct RadioTestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Clock for tests: speed=N,origin=UNIX (default: real time).", valueName: "SPEC"))
     var clock: String?
 
-    @Option(help: ArgumentHelp("Write sightings here as JSON lines (appending).", valueName: "FILE.jsonl"))
+    @Option(help: ArgumentHelp("Write sightings here, appending: CSV if it ends in .csv, else JSON lines.", valueName: "FILE"))
     var sightingsOut: String?
+
+    @Flag(help: "With --sightings-out: keep every packet's RSSI (rssi_packets) besides their mean and max.")
+    var keepPackets = false
 
     @OptionGroup var output: OutputOptions
 
@@ -79,16 +83,6 @@ struct RadioTestCommand: AsyncParsableCommand {
         var events: [String]
     }
 
-    struct SightingLine: Encodable {
-        var time: Int64
-        var rpi: String
-        var aem: String
-        var rssi: Int8
-        var rssiMax: Int8
-        var secondsSinceLastScan: UInt16
-        var adapter: UInt8
-    }
-
     func run() async throws {
         try await reportingErrors {
             let agentClock = clock.flatMap(AgentClock.init(specification:)) ?? .real
@@ -99,25 +93,16 @@ struct RadioTestCommand: AsyncParsableCommand {
             }
             let calibration = try configuration.load().hostCalibration()
             let connection = try await RadioBus.connect()
-            let agent = RadioAgent(connection: connection,
-                                   configuration: .init(adapter: adapter, schedule: .init(scanWindow: scanWindow, scanPeriod: scanPeriod),
-                                                        txPower: txPower ?? calibration.txPower, passiveScanning: passive),
-                                   clock: agentClock, identifiers: identifiers)
-            let writer = try sightingsOut.map { path -> FileHandle in
-                if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-                guard let handle = FileHandle(forWritingAtPath: path) else { throw CLIError(.failure, "cannot write \(path)") }
-                handle.seekToEndOfFile()
-                return handle
-            }
+            var radio = RadioAgent.Configuration(adapter: adapter, schedule: .init(scanWindow: scanWindow, scanPeriod: scanPeriod),
+                                                 txPower: txPower ?? calibration.txPower, passiveScanning: passive)
+            radio.keepsPackets = keepPackets
+            let agent = RadioAgent(connection: connection, configuration: radio, clock: agentClock, identifiers: identifiers)
+            let sink = try sightingsOut.map { try SightingsSink(path: $0, packets: keepPackets) }
             let collector = Task {
-                let encoder = SnakeCaseJSON.encoder([.sortedKeys])
-                for await batch in agent.sightings {
-                    for sighting in batch {
-                        let line = SightingLine(time: sighting.time, rpi: sighting.rpi.description, aem: sighting.aem.description,
-                                                rssi: sighting.rssiMean, rssiMax: sighting.rssiMax,
-                                                secondsSinceLastScan: sighting.secondsSinceLastScan, adapter: sighting.adapter)
-                        if let writer, let data = try? encoder.encode(line) { writer.write(data + Data("\n".utf8)) }
-                    }
+                if keepPackets {
+                    for await batch in agent.detailedSightings { sink?.append(batch.map { .init(sighting: $0.sighting, rssiPackets: $0.rssiPackets) }) }
+                } else {
+                    for await batch in agent.sightings { sink?.append(batch.map { .init(sighting: $0, rssiPackets: nil) }) }
                 }
             }
             let runner = Task { try await agent.run() }
@@ -127,7 +112,7 @@ struct RadioTestCommand: AsyncParsableCommand {
             runner.cancel()
             _ = await runner.result
             _ = await collector.value
-            try? writer?.close()
+            sink?.close()
             let day = ENIntervalNumber(unixSeconds: Int64(agentClock.now()))?.dayStart.rawValue ?? 0
             let report = Report(adapter: status.adapter, tek: keyData.description, rollingStartIntervalNumber: day,
                                 rotations: status.rotations, scanWindows: status.scanWindows, sightings: status.sightings,

@@ -5,6 +5,6 @@ struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Inspect the encrypted contact store (what is held, how much, how old).",
-        subcommands: [StoreStatsCommand.self, StoreCheckCommand.self, StoreImportCommand.self]
+        subcommands: [StoreStatsCommand.self, StoreCheckCommand.self, StoreImportCommand.self, StoreExportCommand.self]
     )
 }

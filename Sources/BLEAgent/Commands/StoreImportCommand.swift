@@ -8,11 +8,11 @@ import Foundation
 struct StoreImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import sightings (JSON lines, as `bleagent match` reads them) into the contact store.",
+        abstract: "Import sightings (JSON lines, CSV or a btmon capture, as `bleagent match` reads them) into the contact store.",
         discussion: "The daemon must be stopped (it holds the store). Sightings older than 14 days are refused, as the store refuses them from the radio."
     )
 
-    @Argument(help: ArgumentHelp("Sightings, JSON lines.", valueName: "FILE.jsonl"))
+    @Argument(help: ArgumentHelp("Sightings: JSON lines, CSV or a btmon capture.", valueName: "FILE"))
     var file: String
 
     @OptionGroup var state: StateOptions

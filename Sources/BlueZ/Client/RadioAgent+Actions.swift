@@ -15,11 +15,13 @@ extension RadioAgent {
             case .startDiscovery: outcome = await startDiscovery()
             case .stopDiscovery: outcome = await stopDiscovery()
             case .closeScanWindow:
-                let batch = window.close()
+                let detailed = window.closeKeepingPackets()
+                let batch = detailed.map(\.sighting)
                 currentStatus.scanWindows += 1
                 currentStatus.sightings += batch.count
                 currentStatus.lastScanAt = clock.now()
                 sightingsContinuation.yield(batch)
+                if configuration.keepsPackets { detailedContinuation.yield(detailed) }
                 outcome = nil
             case .discardScanWindow:
                 window.discard()

@@ -30,7 +30,8 @@ extension RadioAgent {
         }
         adapter = chosen
         currentStatus.lastError = nil
-        window = ScanWindow(adapter: UInt8(clamping: Int(chosen.name.dropFirst(3)) ?? 0), defaultSpan: configuration.schedule.scanPeriod)
+        window = ScanWindow(adapter: UInt8(clamping: Int(chosen.name.dropFirst(3)) ?? 0), defaultSpan: configuration.schedule.scanPeriod,
+                            keepsPackets: configuration.keepsPackets)
         serviceData = [:]
         currentStatus.adapter = chosen.name
         currentStatus.powered = chosen.powered

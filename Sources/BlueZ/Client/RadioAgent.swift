@@ -29,6 +29,9 @@ public actor RadioAgent {
         /// constant RSSI gives one sighting per identifier rather than one per scan window
         /// (measured on the real stack: 3 sightings in 30 s where discovery gave 13).
         public var passiveScanning: Bool
+        /// Keep every report's RSSI and hand each window's sightings with them to `detailedSightings`
+        /// (`radio test --keep-packets`); off in the daemon, which stores max and mean only.
+        public var keepsPackets = false
 
         public init(adapter: String? = nil, schedule: RadioSchedule.Configuration = .init(),
                     advertisingInterval: ClosedRange<UInt32> = 200...270, txPower: Int8 = 0,
@@ -73,6 +76,9 @@ public actor RadioAgent {
     /// the newest 4,096 if the reader falls behind.
     public nonisolated let adverts: AsyncStream<HeardAdvert>
     let advertsContinuation: AsyncStream<HeardAdvert>.Continuation
+    /// The same windows with each report's RSSI, when `keepsPackets` is set (else never yields).
+    public nonisolated let detailedSightings: AsyncStream<[ScanWindow.Detailed]>
+    let detailedContinuation: AsyncStream<[ScanWindow.Detailed]>.Continuation
     var schedule: RadioSchedule
     var adapter: AdapterInfo?
     var window: ScanWindow
@@ -111,9 +117,10 @@ public actor RadioAgent {
         scheduleConfiguration.retryDelay = clock.simulatedSeconds(for: configuration.schedule.retryDelay)
         scheduleConfiguration.maximumRetryDelay = clock.simulatedSeconds(for: configuration.schedule.maximumRetryDelay)
         schedule = RadioSchedule(configuration: scheduleConfiguration)
-        window = ScanWindow(adapter: 0, defaultSpan: configuration.schedule.scanPeriod)
+        window = ScanWindow(adapter: 0, defaultSpan: configuration.schedule.scanPeriod, keepsPackets: configuration.keepsPackets)
         (sightings, sightingsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
         (adverts, advertsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        (detailedSightings, detailedContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
         currentStatus.platform = "kernel \(Platform.kernelRelease())"
     }
 
@@ -189,6 +196,7 @@ public actor RadioAgent {
         feed.finish()
         sightingsContinuation.finish()
         advertsContinuation.finish()
+        detailedContinuation.finish()
     }
 
     /// The schedule's next deadline, or the next adapter check if that comes first.

@@ -21,8 +21,10 @@ struct EpochKeyFile {
         var keys: [Epoch: SymmetricKey]
     }
 
-    /// Reads both slots; returns the newer whole one (nil if neither exists) and heals the other.
-    func load() throws(StoreError) -> Contents? {
+    /// Reads both slots; returns the newer whole one (nil if neither exists) and heals the other
+    /// unless `heal` is false (a reader beside the store's owner must never write a slot: it could
+    /// put back a key the owner has just destroyed).
+    func load(heal: Bool = true) throws(StoreError) -> Contents? {
         var best: (slot: Int, contents: Contents)?
         var damaged: [Int] = []
         for slot in 0..<2 {
@@ -37,6 +39,7 @@ struct EpochKeyFile {
             }
             return nil
         }
+        guard heal else { return best.contents }
         // Make the other slot equal to the chosen one, so a key destroyed just before a crash is gone from both.
         let other = 1 - best.slot
         let otherContents = (try? StoreDirectory.read(directory.epochKeySlot(other))).flatMap { $0 }.flatMap { decode($0, slot: other) }

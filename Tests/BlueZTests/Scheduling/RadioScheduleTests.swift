@@ -234,6 +234,21 @@ struct ScanWindowTests {
         #expect(window.close().isEmpty)
     }
 
+    @Test func packetsAreKeptOnlyWhenAsked() {
+        var keeping = ScanWindow(adapter: 0, defaultSpan: 240, keepsPackets: true)
+        var plain = ScanWindow(adapter: 0, defaultSpan: 240)
+        for index in [0, 1] {
+            var window = index == 0 ? keeping : plain
+            window.open(at: 1000)
+            for rssi in [-50, -61, -200] { window.report(payload(1), rssi: rssi) }   // clamped to −127, as stored
+            let detailed = window.closeKeepingPackets()
+            #expect(detailed.map(\.sighting) == [Sighting(rpi: payload(1).rpi, aem: payload(1).aem, time: 1000, rssiMax: -50,
+                                                          rssiMean: -79, secondsSinceLastScan: 240)])
+            #expect(detailed.first?.rssiPackets == (index == 0 ? [-50, -61, -127] : []))
+            if index == 0 { keeping = window } else { plain = window }
+        }
+    }
+
     @Test func aWindowAfterALongGapStandsForTwoScanPeriodsAtMost() {
         var window = ScanWindow(adapter: 0, defaultSpan: 240)
         window.open(at: 0)
