@@ -13,7 +13,7 @@ struct BLEAgentCommand: AsyncParsableCommand {
         69 the daemon is not running (verbs that need it), 78 bad configuration (run).
         """,
         version: BLEAgentVersion.current,
-        subcommands: [RunCommand.self, StatusCommand.self, ExposuresCommand.self, DownloadCommand.self, ConsentCommand.self, RegisterCommand.self, LogsCommand.self, GuidanceCommand.self, NotifyCommand.self, DemoCommand.self, CryptoCommand.self, KeysCommand.self, MatchCommand.self, StoreCommand.self, ForgetCommand.self, RadioCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, ExposuresCommand.self, DownloadCommand.self, ConsentCommand.self, RegisterCommand.self, LogsCommand.self, GuidanceCommand.self, NotifyCommand.self, DemoCommand.self, CryptoCommand.self, KeysCommand.self, MatchCommand.self, StoreCommand.self, ForgetCommand.self, RadioCommand.self, FieldCommand.self]
     )
 }
 
