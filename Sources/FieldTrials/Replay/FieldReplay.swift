@@ -24,7 +24,7 @@ public enum FieldReplay {
             excluded.merge(found.excluded, uniquingKeysWith: +)
         }
         let runs = scenarios.reduce(0) { $0 + $1.runs.count }
-        return DatasetReplay(
+        var replay = DatasetReplay(
             dataset: FieldDataset.Name.mitllUA.rawValue,
             title: "MITLL-UA scenario trials (\(runs) runs, \(scenarios.count) scenarios)",
             method: [
@@ -32,8 +32,11 @@ public enum FieldReplay {
                 "attenuation = the RPI's metadata TX power − (RSSI + the receiver's rssi_offset); typical from the scan's mean RSSI, each scan stands for the time since the receiver's previous scan",
                 "close = within the rule's distance for ≥ 15 min, from the setup positions (LargeParty used motion capture, not in the data: no ground truth)",
                 "TPR = flagged close / close, FPR = flagged not close / not close; AGREES = the model flags exactly the phones whose own verdict was high (high or low)",
+                "\(LeaveOneScenarioOut.name): tuned on the other scenarios, reported on the one left out (never on the data it was tuned on); not in the per-contact JSON",
             ],
             cases: cases, excluded: excluded, configurations: configurations)
+        replay.models.append(LeaveOneScenarioOut.rates(cases))
+        return replay
     }
 
     public static func tram(_ dataset: TramDataset, configurations: [RiskConfiguration]) -> DatasetReplay {

@@ -49,7 +49,7 @@ struct RealFieldDataTests {
         let receivers = try dataset.mitllScenarios().flatMap(\.runs).reduce(0) { $0 + $1.info.participants.count - 1 }
         let unheard = mitll.excluded.first { $0.reason == MITLLReplay.noScanRecords }?.count ?? 0
         #expect(mitll.cases.count + unheard == receivers)
-        #expect(mitll.models.map(\.risk) == ["cocoa", "classic-1m-15min"])
+        #expect(mitll.models.map(\.risk) == ["cocoa", "classic-1m-15min", LeaveOneScenarioOut.name])
         #expect(mitll.models.allSatisfy { $0.scenarios.count == 9 })
         #expect(report.datasets[1].cases.count == 72)
         #expect(report.datasets[2].distances?.count == 16)
