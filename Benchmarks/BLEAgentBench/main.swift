@@ -15,6 +15,8 @@ case "radio-flood-standin":
     await RadioFloodBenchmark.standIn(options: Array(arguments.dropFirst()))
 case "server-export":
     await ServerExportBenchmark.run(options: Array(arguments.dropFirst()))
+case "field-replay":
+    FieldReplayBenchmark.run(options: Array(arguments.dropFirst()))
 case "parts":
     PartsBenchmark.run()
 case "generate":
@@ -26,12 +28,14 @@ default:
            bleagent-bench store [--days N] [--per-day N] [--batch N] [--dir DIR]
            bleagent-bench radio-flood [REPORTS] [RATE/s, 0 = unlimited; default 20000]
            bleagent-bench server-export [--keys N] [--days N] [--database sqlite|postgres://…] [--dir DIR]
+           bleagent-bench field-replay [--data-dir PATH] [--repeat N]
            bleagent-bench parts
            bleagent-bench generate DIR
     match: 2,000,000 keys in 14 signed daily files against 200,000 stored RPIs, end to end.
     store: 14 busy days (2.8 M sightings) ingested in batches, loaded into the matcher's table, bytes per sighting.
     radio-flood: sightings per second the radio agent makes of PropertiesChanged floods (the stand-in in a process of its own).
     server-export: the notification server's export worker over 500,000 registered keys, against building the files alone.
+    field-replay: reading and replaying all 27 MITLL-UA runs under the presets (time, peak RSS).
     parts: the matcher's per-key crypto (HKDF, AES) alone on one core.
     """)
     exit(arguments.isEmpty ? 0 : 64)
