@@ -68,7 +68,14 @@ public struct TrialSetup: Hashable, Sendable {
             }
             agents.append(Agent(id: agent.id, positions: positions, transitionMinutes: minutes))
         }
-        let phones = raw.phones.map { Phone(id: $0.id, model: $0.model ?? "?", timeOffset: $0.time_offset ?? 0) }
+        var phones: [Phone] = []
+        for phone in raw.phones {
+            let offset = phone.time_offset ?? 0
+            guard offset.isFinite, abs(offset) <= 86_400 else {
+                throw FieldDataError(file: file, "phone \(phone.id): time_offset must be seconds within a day")
+            }
+            phones.append(Phone(id: phone.id, model: phone.model ?? "?", timeOffset: offset))
+        }
         return TrialSetup(title: raw.title ?? "", agents: agents, phones: phones)
     }
 }

@@ -9,7 +9,7 @@ public enum ReplayTable {
             if index > 0 { lines.append("") }
             lines.append("\(dataset.title): \(dataset.cases.count) contacts replayed")
             lines += dataset.method.map { "  " + $0 }
-            lines += dataset.excluded.map { "  not replayed: \($0.count) — \($0.reason)" }
+            lines += dataset.excluded.map { "  left out: \($0.count) — \($0.reason)" }
             if let distances = dataset.distances {
                 lines.append("")
                 lines += columns([["DISTANCE", "RECEIVER", "PACKETS", "DISCARDED", "MEDIAN RSSI", "MEDIAN ATTENUATION"]] + distances.map {

@@ -25,6 +25,12 @@ struct TrialFilesTests {
         }
     }
 
+    @Test func aClockOffsetBeyondADayIsRefused() {
+        #expect(throws: FieldDataError(file: "s_setup.json", "phone 07: time_offset must be seconds within a day")) {
+            try TrialSetup.parse(Data(#"{"agents": [], "phones": [{"id": "07", "time_offset": 1e300}]}"#.utf8), file: "s_setup.json")
+        }
+    }
+
     @Test func runInfoNeedsOneSickAgent() throws {
         let info = try TrialRunInfo.parse(Data("""
             {"testId": "r1", "startTime": "2021-03-22T9:09:00-0500", "stopTime": "2021-03-22T10:16:00-0500",
