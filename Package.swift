@@ -125,12 +125,17 @@ let package = Package(
             ]
         ),
 
+        // Replays of public field trials (MITLL-UA, Dublin tram, NIST Pi): each contact judged by the
+        // core's one judgement, scored against the trials' ground truth. Pure but for its folder loader.
+        .target(name: "FieldTrials", dependencies: ["ExposureNotification"]),
+
         // The `bleagent` executable: CLI verbs (and, later, the daemon).
         .executableTarget(
             name: "BLEAgent",
             dependencies: [
                 "ExposureNotification",
                 "ContactStore",
+                "FieldTrials",
                 "BlueZ",
                 "DBus",
                 "AgentTime",
@@ -149,7 +154,7 @@ let package = Package(
         // Benchmarks: `swift run -c release bleagent-bench match`. Not a test; compiled by CI's debug build.
         .executableTarget(
             name: "BLEAgentBench",
-            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "DBus", "COpenSSL", "NotificationServer", "TestSupport", "FieldReport",
+            dependencies: ["ExposureNotification", "ContactStore", "BlueZ", "DBus", "COpenSSL", "NotificationServer", "TestSupport", "FieldReport", "FieldTrials",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/BLEAgentBench"
         ),
@@ -182,6 +187,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["private-bus.conf"]),
         .testTarget(name: "DBusTests", dependencies: ["DBus", "TestSupport"], exclude: ["Support/peer.py"]),
         .testTarget(name: "FieldReportTests", dependencies: ["FieldReport", "ExposureNotification", "TestSupport"]),
+        .testTarget(name: "FieldTrialsTests", dependencies: ["FieldTrials", "ExposureNotification"]),
         .testTarget(name: "DurabilityTests", dependencies: ["Durability", "TestSupport"]),
         .testTarget(name: "HostSupportTests", dependencies: ["HostSupport", "TestSupport"]),
         .testTarget(

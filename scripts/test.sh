@@ -24,6 +24,12 @@ if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; the
   [ -n "${CI:-}" ] && { echo "error: CI must have ../shared/fixtures beside the clone" >&2; exit 1; }
 fi
 
+fielddata=${BLEAGENT_FIELDDATA:-../shared/fielddata}
+if [ ! -f "$fielddata/README.md" ]; then
+  echo "note: $fielddata is missing: the field replays are skipped (set BLEAGENT_FIELDDATA)"
+  [ -n "${CI:-}" ] && { echo "error: CI must have ../shared/fielddata beside the clone" >&2; exit 1; }
+fi
+
 stage "PostgreSQL for the server tests"
 BLEAGENT_TEST_POSTGRES=$(scripts/postgres-test-server.sh)
 export BLEAGENT_TEST_POSTGRES
@@ -45,6 +51,12 @@ rc=$?
 set -e
 grep -E "✘|Test run with|error:" "$log_dir/swift-test.log" | head -80 || true
 [ "$rc" -eq 0 ] || { echo "swift tests failed (full log: $log_dir/swift-test.log)"; exit 1; }
+
+if [ -f "$fielddata/README.md" ]; then
+  stage "field replays (MITLL-UA, Dublin tram, NIST Pi: every preset against the trials' ground truth)"
+  "$bin/bleagent" field replay all --data-dir "$fielddata" >"$log_dir/field-replay.txt"
+  grep -E "contacts replayed|^risk |^all " "$log_dir/field-replay.txt"
+fi
 
 stage "interop tests (Python protobuf + cryptography + openssl)"
 set +e

@@ -17,6 +17,8 @@ case "server-export":
     await ServerExportBenchmark.run(options: Array(arguments.dropFirst()))
 case "report":
     ReportBenchmark.run(options: Array(arguments.dropFirst()))
+case "field-replay":
+    FieldReplayBenchmark.run(options: Array(arguments.dropFirst()))
 case "parts":
     PartsBenchmark.run()
 case "generate":
@@ -29,6 +31,7 @@ default:
            bleagent-bench radio-flood [REPORTS] [RATE/s, 0 = unlimited; default 20000]
            bleagent-bench server-export [--keys N] [--days N] [--database sqlite|postgres://…] [--dir DIR]
            bleagent-bench report [--days N] [--per-day N]
+           bleagent-bench field-replay [--data-dir PATH] [--repeat N]
            bleagent-bench parts
            bleagent-bench generate DIR
     match: 2,000,000 keys in 14 signed daily files against 200,000 stored RPIs, end to end.
@@ -36,6 +39,7 @@ default:
     radio-flood: sightings per second the radio agent makes of PropertiesChanged floods (the stand-in in a process of its own).
     server-export: the notification server's export worker over 500,000 registered keys, against building the files alone.
     report: `field report` over 14 days × 200,000 sightings: time against sorting them once, page size.
+    field-replay: reading and replaying all 27 MITLL-UA runs under the presets (time, peak RSS).
     parts: the matcher's per-key crypto (HKDF, AES) alone on one core.
     """)
     exit(arguments.isEmpty ? 0 : 64)
