@@ -14,7 +14,9 @@ struct FieldReplayCommand: AsyncParsableCommand {
         Ground truth: close = within 6 ft (1.83 m) for ≥ 15 minutes (the trials' line), and within
         1 m for ≥ 15 minutes (COCOA's definition). TPR = flagged close contacts / close contacts,
         FPR = flagged other contacts / other contacts, per scenario and over all. For mitll-ua also
-        how often the model agrees with the phones' own EN verdicts. --json gives every contact too.
+        how often the model agrees with the phones' own EN verdicts. nist-rpi is judged twice: as the
+        Pis advertised (+12 dBm, their controller's conducted level) and with bleagent's default Pi
+        calibration (README "Calibration"). --json gives every contact too.
         """
     )
 
@@ -46,7 +48,10 @@ struct FieldReplayCommand: AsyncParsableCommand {
             let root = dataDirectory ?? ProcessInfo.processInfo.environment["BLEAGENT_FIELDDATA"] ?? "../shared/fielddata"
             let report: FieldReplayReport
             do throws(FieldDataError) {
-                report = try FieldReplay.report(names, from: FieldDataset(root: URL(fileURLWithPath: root)), configurations: configurations)
+                // The Pis once as they advertised (+12 dBm conducted), once as bleagent calibrates a Pi.
+                let pi = BoardProfile.raspberryPi(generation: 3).defaults
+                report = try FieldReplay.report(names, from: FieldDataset(root: URL(fileURLWithPath: root)), configurations: configurations,
+                                                piCalibration: .init(txPower: Int(pi.txPower), rssiCorrection: pi.rssiCorrection))
             } catch {
                 switch error.kind {
                 case .missing: throw CLIError(.noInput, "\(error) — give the field data folder with --data-dir or $BLEAGENT_FIELDDATA")

@@ -52,7 +52,7 @@ struct RadioCalibrateCommand: AsyncParsableCommand {
     func validate() throws {
         guard !session.isEmpty, session.count <= 64 else { throw ValidationError("--session must be 1–64 characters") }
         guard distance >= 0.2, distance <= 10 else { throw ValidationError("--distance must be 0.2–10 metres") }
-        if let duration, duration < 10 { throw ValidationError("--duration must be at least 10 seconds") }
+        if let duration, !(10...86_400).contains(duration) { throw ValidationError("--duration must be 10–86,400 seconds") }
         if write && reference { throw ValidationError("--write is for the subject: a reference keeps its calibration") }
     }
 

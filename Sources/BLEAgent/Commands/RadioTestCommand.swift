@@ -61,6 +61,8 @@ struct RadioTestCommand: AsyncParsableCommand {
         if let tek, Block16(hex: tek) == nil { throw ValidationError("--tek must be 32 hex digits") }
         if let clock, AgentClock(specification: clock) == nil { throw ValidationError("--clock must look like speed=60,origin=1764000000") }
         guard duration > 0, scanWindow > 0, scanPeriod >= scanWindow else { throw ValidationError("need --duration > 0 and --scan-period ≥ --scan-window > 0") }
+        // Durations become milliseconds: a week at most keeps that arithmetic far from overflow.
+        guard duration <= 604_800, scanPeriod <= 86_400 else { throw ValidationError("--duration must be at most 604,800 s and --scan-period at most 86,400 s") }
     }
 
     struct Report: Encodable {

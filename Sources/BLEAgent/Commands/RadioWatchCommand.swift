@@ -42,7 +42,7 @@ struct RadioWatchCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try parsedKeys()
-        if let duration, duration <= 0 { throw ValidationError("--duration must be more than 0 seconds") }
+        if let duration, !(duration > 0 && duration <= 604_800) { throw ValidationError("--duration must be more than 0 and at most 604,800 seconds (a week)") }
     }
 
     /// `--tek` values as (name, key): the name is what lines show (`tek1`, `tek2`, … by default).

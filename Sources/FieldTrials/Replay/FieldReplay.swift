@@ -2,14 +2,18 @@ import ExposureNotification
 
 /// `bleagent field replay`: each dataset's contacts judged by each risk model.
 public enum FieldReplay {
-    public static func report(_ names: [FieldDataset.Name], from dataset: FieldDataset,
-                              configurations: [RiskConfiguration]) throws(FieldDataError) -> FieldReplayReport {
+    /// - Parameter piCalibration: also judge the NIST Pis as calibrated thus (bleagent's Pi default).
+    public static func report(_ names: [FieldDataset.Name], from dataset: FieldDataset, configurations: [RiskConfiguration],
+                              piCalibration: PiReplay.Calibration? = nil) throws(FieldDataError) -> FieldReplayReport {
         var replays: [DatasetReplay] = []
         for name in names {
             switch name {
             case .mitllUA: replays.append(mitll(try dataset.mitllScenarios(), configurations: configurations))
             case .dublinTram: replays.append(tram(try dataset.tramDataset(), configurations: configurations))
-            case .nistRPi: replays.append(pi(try dataset.piCaptures(), configurations: configurations))
+            case .nistRPi:
+                let captures = try dataset.piCaptures()
+                replays.append(pi(captures, configurations: configurations))
+                if let piCalibration { replays.append(pi(captures, configurations: configurations, calibration: piCalibration)) }
             }
         }
         return FieldReplayReport(datasets: replays)
@@ -53,18 +57,23 @@ public enum FieldReplay {
             cases: cases, excluded: [:], configurations: configurations)
     }
 
-    public static func pi(_ captures: [PiReplay.Capture], configurations: [RiskConfiguration]) -> DatasetReplay {
+    public static func pi(_ captures: [PiReplay.Capture], configurations: [RiskConfiguration],
+                          calibration: PiReplay.Calibration? = nil) -> DatasetReplay {
         let ordered = captures.sorted { ($0.distanceCentimetres, $0.receiver) < ($1.distanceCentimetres, $1.receiver) }
         let discarded = captures.reduce(0) { $0 + $1.capture.discarded }
+        let attenuation = calibration.map { "attenuation = \($0.txPower) dBm (bleagent's Pi calibration, not the +12 dBm the Pis advertised) − (RSSI + \($0.rssiCorrection) dB)" }
+            ?? "attenuation = the packet's TX power (metadata byte 0c = +12 dBm, the controller's conducted level) − RSSI; no RSSI correction"
         return DatasetReplay(
-            dataset: FieldDataset.Name.nistRPi.rawValue,
-            title: "NIST Raspberry Pi RSSI (\(captures.count) captures, \(Set(captures.map(\.distanceCentimetres)).count) distances)",
+            dataset: FieldDataset.Name.nistRPi.rawValue + (calibration == nil ? "" : "-calibrated"),
+            title: "NIST Raspberry Pi RSSI (\(captures.count) captures, \(Set(captures.map(\.distanceCentimetres)).count) distances)"
+                + (calibration == nil ? ", as the Pis advertised" : ", judged with bleagent's default Pi calibration"),
             method: [
-                "attenuation = the packet's TX power (metadata byte 0c = +12 dBm) − RSSI; a Pi has no RSSI correction",
+                attenuation,
                 "contact = a whole 15-minute slice of a capture; each minute that heard packets = a 60 s scan at the minute's mean attenuation",
                 "close = the capture's distance within the rule's line; scenarios are the distances (both Pis receiving)",
             ],
-            cases: PiReplay.cases(captures), excluded: discarded > 0 ? ["packets discarded as nonsense (RSSI out of range, garbled fields)": discarded] : [:],
-            configurations: configurations, distances: ordered.map(PiReplay.summary))
+            cases: PiReplay.cases(captures, calibration: calibration),
+            excluded: discarded > 0 ? ["packets discarded as nonsense (RSSI out of range, garbled fields)": discarded] : [:],
+            configurations: configurations, distances: ordered.map { PiReplay.summary($0, calibration: calibration) })
     }
 }

@@ -46,4 +46,16 @@ struct PiCaptureTests {
         #expect(cases.count == 2 && cases.allSatisfy { $0.isClose(under: .sixFeet) == true && $0.isClose(under: .oneMetre) == false })
         #expect(PiReplay.summary(.init(distanceCentimetres: 150, receiver: "A", capture: quiet)).medianAttenuation == 62)
     }
+
+    /// The same packets judged as bleagent calibrates a Pi (TX −13 dBm, correction −16 dB):
+    /// −13 − (−50 − 16) = 53 dB, COCOA's near bucket: 900 s × 2.5 = 2,250 → flagged, where the +12 dBm
+    /// the Pis advertised gave 62 dB and no contact.
+    @Test func aCalibrationReplacesTheAdvertisedPower() throws {
+        let quiet = try PiCapture.parse(Self.header + "\n" + Self.rows(minutes: 16, rssi: -50), file: "c.csv")
+        let calibration = PiReplay.Calibration(txPower: -13, rssiCorrection: -16)
+        let slice = try #require(PiReplay.slices(quiet, calibration: calibration).first)
+        #expect(slice.allSatisfy { $0.typicalAttenuation == 53 })
+        #expect(ReplayJudgement.judge(slice, configuration: .cocoa).score == 2_250)
+        #expect(PiReplay.summary(.init(distanceCentimetres: 100, receiver: "B", capture: quiet), calibration: calibration).medianAttenuation == 53)
+    }
 }
