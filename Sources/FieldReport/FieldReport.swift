@@ -71,11 +71,10 @@ public struct FieldReport: Sendable {
         traces = matches.map { match in
             var points: [(time: Int64, typical: Int, minimum: Int)] = match.hits.map { hit in
                 let sighting = table[hit.sightingIndex]
-                let power = Int(hit.metadata.txPower)
-                let typical = Self.clamp(power - (Int(sighting.rssiMean) + model.rssiCorrection))
-                let minimum = min(typical, Self.clamp(power - (Int(sighting.rssiMax) + model.rssiCorrection)))
-                histogram[typical] += 1
-                return (sighting.time, typical, minimum)
+                // The judgement's own reading of the sighting (0…255 dB).
+                let scan = ExposureWindowBuilder.scanInstance(sighting, txPower: hit.metadata.txPower, configuration: model)
+                histogram[scan.typicalAttenuation] += 1
+                return (sighting.time, scan.typicalAttenuation, scan.minAttenuation)
             }
             points.sort { $0.time < $1.time }
             let days = Set(points.map { ExposureDay(unixSeconds: $0.time) }).sorted()
@@ -87,8 +86,6 @@ public struct FieldReport: Sendable {
         days = dailyRisks.map { Day(day: $0.day, score: $0.score, seconds: $0.seconds, isContactDay: $0.isContactDay) }
         continuity = Self.continuity(table)
     }
-
-    private static func clamp(_ value: Int) -> Int { min(max(value, 0), 255) }
 
     /// At most `maximumPoints` points: consecutive runs merged, keeping each run's closest reading
     /// (lowest attenuation) so that a brief close approach is never smoothed away.

@@ -1,3 +1,5 @@
+import ExposureNotification
+
 /// The arithmetic of `bleagent radio calibrate`, pure. A reference device with known calibration
 /// (TX power T_r, RSSI correction C_r) and the subject stand `distance` metres apart and hear each
 /// other. At that distance two calibrated devices compute the attenuation `ReferencePath.attenuation`
@@ -44,7 +46,7 @@ struct CalibrationEstimate: Sendable, Hashable, Codable {
     static func estimate(rssi: [Int], referenceTxPower: Int8, referenceHeard: Int8?, distance: Double) throws(Failure) -> CalibrationEstimate {
         guard rssi.count >= minimumPackets else { throw .tooFewPackets(rssi.count, needed: minimumPackets) }
         guard let referenceHeard else { throw .referenceSilent }
-        let stats = Distribution(rssi)
+        guard let stats = SampleDistribution(rssi) else { throw .tooFewPackets(0, needed: minimumPackets) }
         let attenuation = ReferencePath.attenuation(at: distance)
         let tx = (attenuation + Double(referenceHeard)).rounded()
         let correction = (Double(referenceTxPower) - attenuation - stats.median).rounded()
@@ -53,24 +55,5 @@ struct CalibrationEstimate: Sendable, Hashable, Codable {
         return CalibrationEstimate(txPowerDbm: Int(tx), rssiCorrectionDb: Int(correction), heardMedian: stats.median,
                                    heardSpread: stats.interquartileRange, heardPackets: rssi.count, referenceHeard: Int(referenceHeard),
                                    referenceTxPower: Int(referenceTxPower), distanceMetres: distance, expectedAttenuation: attenuation)
-    }
-}
-
-/// Median and interquartile range of RSSI readings (linear interpolation between ranks).
-struct Distribution: Sendable, Hashable {
-    var median: Double
-    var interquartileRange: Double
-
-    init(_ values: [Int]) {
-        let sorted = values.sorted().map(Double.init)
-        func quantile(_ q: Double) -> Double {
-            guard let first = sorted.first else { return .nan }
-            guard sorted.count > 1 else { return first }
-            let position = q * Double(sorted.count - 1)
-            let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
-            return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
-        }
-        median = quantile(0.5)
-        interquartileRange = quantile(0.75) - quantile(0.25)
     }
 }

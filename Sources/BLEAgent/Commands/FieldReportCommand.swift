@@ -65,14 +65,9 @@ struct FieldReportCommand: AsyncParsableCommand {
         try await reportingErrors {
             let loaded = try configuration.load()
             let calibration = loaded.hostCalibration()
-            let model = try risk.map { try RiskOption.load($0) } ?? loaded.risk
-            var judged = model
-            judged.rssiCorrection += calibration.rssiCorrection
+            let judged = loaded.risk(for: calibration, model: try risk.map { try RiskOption.load($0) })
             let table = try SightingsFile.read(sightings)
-            let keyring = try self.keyring.keyring()
-            let sources = keys.map { path in ExportSource(name: path) { try InputFiles.exportContainer(path) } }
-            let matcher = Matcher(index: SightingIndex(table: table), keyring: keyring, policy: keyring.isEmpty ? .allowUnverified : .requireValid)
-            let report = sources.isEmpty ? nil : matcher.match(sources)
+            let report = keys.isEmpty ? nil : try keyring.match(table, keyFiles: keys)
             let matches = report?.matches ?? []
             for file in report?.files ?? [] {
                 if case .rejected(let why) = file.status { Output.warning("\(file.name) was refused: \(why)") }

@@ -88,12 +88,8 @@ struct MatchCommand: AsyncParsableCommand {
         try await reportingErrors {
             let table = try SightingsFile.read(sightings)
             let model = try RiskOption.load(risk)
-            let keyring = try self.keyring.keyring()
             let judgedDay = today.flatMap(ExposureDay.init(iso8601:)) ?? ExposureDay(unixSeconds: Int64(Date().timeIntervalSince1970))
-            let sources = keys.map { path in ExportSource(name: path) { try InputFiles.exportContainer(path) } }
-            let matcher = Matcher(index: SightingIndex(table: table), keyring: keyring,
-                                  policy: keyring.isEmpty ? .allowUnverified : .requireValid)
-            let report = matcher.match(sources)
+            let report = try keyring.match(table, keyFiles: keys)
             let windows = ExposureWindowBuilder.windows(from: report.matches, table: table, configuration: model)
             let days = ContactJudgement.dailyRisks(windows: windows, configuration: model, today: judgedDay)
             let matchedKeys = Dictionary(report.matches.map { ($0.key.keyData, $0.key) }, uniquingKeysWith: { first, _ in first })

@@ -93,8 +93,8 @@ struct RadioCalibrateCommand: AsyncParsableCommand {
             // How this device hears its peer, corrected, once it has heard enough to say.
             let heardNow: @Sendable () -> Int8? = {
                 let rssi = heard.withLock { $0.rssi }
-                guard rssi.count >= 10 else { return nil }
-                let value = (Distribution(rssi).median + Double(correction)).rounded()
+                guard rssi.count >= 10, let stats = SampleDistribution(rssi) else { return nil }
+                let value = (stats.median + Double(correction)).rounded()
                 return Int8(exactly: max(-126, min(20, value)))
             }
             let deriver = Mutex(IdentifierDeriver())
@@ -132,13 +132,9 @@ struct RadioCalibrateCommand: AsyncParsableCommand {
             if !output.json {
                 Output.line("Calibration session \"\(session)\": this device is the \(role.rawValue), \(distance) m from the \(role.peer.rawValue). Measuring for \(Int(duration ?? (reference ? 240 : 180))) s…")
             }
-            let runner = Task { try await agent.run() }
-            try? await Task.sleep(for: .milliseconds(Int((duration ?? (reference ? 240 : 180)) * 1000)))
-            let status = await agent.status
-            runner.cancel()
-            _ = await runner.result
+            let status = await agent.run(for: duration ?? (reference ? 240 : 180))
             _ = await collector.value
-            if status.adapter == nil { throw CLIError(.failure, status.lastError ?? "no Bluetooth adapter") }
+            try status.requireAdapter()
             let result = heard.withLock { $0 }
             if reference {
                 try reportReference(result, correction: correction)
@@ -149,7 +145,7 @@ struct RadioCalibrateCommand: AsyncParsableCommand {
     }
 
     private func reportReference(_ heard: Heard, correction: Int) throws {
-        let stats = heard.rssi.isEmpty ? nil : Distribution(heard.rssi)
+        let stats = SampleDistribution(heard.rssi)
         let report = ReferenceReport(session: session, subjectPackets: heard.rssi.count,
                                      subjectMedianCorrectedRSSI: stats.map { $0.median + Double(correction) },
                                      subjectSpread: stats?.interquartileRange, subjectTxPower: heard.peerTxPower.map(Int.init))

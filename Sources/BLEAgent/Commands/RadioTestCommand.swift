@@ -107,12 +107,8 @@ struct RadioTestCommand: AsyncParsableCommand {
                     for await batch in agent.sightings { sink?.append(batch.map { .init(sighting: $0, rssiPackets: nil) }) }
                 }
             }
-            let runner = Task { try await agent.run() }
-            try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-            let status = await agent.status
+            let status = await agent.run(for: duration)
             let events = await agent.recentEvents
-            runner.cancel()
-            _ = await runner.result
             _ = await collector.value
             sink?.close()
             let day = ENIntervalNumber(unixSeconds: Int64(agentClock.now()))?.dayStart.rawValue ?? 0
@@ -135,7 +131,7 @@ struct RadioTestCommand: AsyncParsableCommand {
                 Output.line("Wake-ups:     \(report.timerWakeUps) by the radio loop's timer (\(String(format: "%.1f", Double(report.timerWakeUps) * 60 / duration)) a minute)")
                 if let error = report.lastError { Output.line("Last error:   \(error)") }
             }
-            if status.adapter == nil { throw CLIError(.failure, status.lastError ?? "no Bluetooth adapter") }
+            try status.requireAdapter()
         }
     }
 }

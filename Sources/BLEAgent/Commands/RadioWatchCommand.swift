@@ -106,19 +106,9 @@ struct RadioWatchCommand: AsyncParsableCommand {
                     }
                 }
             }
-            let runner = Task { try await agent.run() }
-            // Without --duration, until Ctrl-C: the default SIGINT ends the process, every line is
-            // already written, and bluetoothd drops our advert when our bus connection goes.
-            if let duration {
-                try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-            } else {
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-            }
-            let status = await agent.status
-            runner.cancel()
-            _ = await runner.result
+            let status = await agent.run(for: duration)
             _ = await printer.value
-            if status.adapter == nil { throw CLIError(.failure, status.lastError ?? "no Bluetooth adapter") }
+            try status.requireAdapter()
         }
     }
 }

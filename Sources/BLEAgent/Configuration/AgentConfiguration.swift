@@ -113,10 +113,10 @@ struct AgentConfiguration: Sendable {
     /// This machine's calibration (reads the device tree and the adapter's bus).
     func hostCalibration() -> RadioCalibration { calibration(board: .detectHost(adapter: adapter)) }
 
-    /// The risk model as this device judges its own sightings: the radio's RSSI correction added to
-    /// the model's (which is 0 in the presets).
-    func risk(for calibration: RadioCalibration) -> RiskConfiguration {
-        var model = risk
+    /// The risk model (`model`, else the configuration's) as this device judges its own sightings:
+    /// the radio's RSSI correction added to the model's (which is 0 in the presets).
+    func risk(for calibration: RadioCalibration, model chosen: RiskConfiguration? = nil) -> RiskConfiguration {
+        var model = chosen ?? risk
         model.rssiCorrection += calibration.rssiCorrection
         return model
     }

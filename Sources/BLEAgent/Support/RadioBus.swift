@@ -23,3 +23,29 @@ struct RadioConfigOption: ParsableArguments {
         do { return try AgentConfiguration.load(path: config) } catch { throw CLIError(.configuration, "\(error)") }
     }
 }
+
+extension RadioAgent {
+    /// Runs the agent for `seconds` of real time (nil: until the process is ended), then stops it
+    /// (it unregisters on the way out) and returns its status as it was at the end.
+    func run(for seconds: Double?) async -> RadioStatus {
+        let runner = Task { try await run() }
+        if let seconds {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        } else {
+            // Until Ctrl-C: the default SIGINT ends the process, every line is already written, and
+            // bluetoothd drops our advert when our bus connection goes.
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        }
+        let status = await status
+        runner.cancel()
+        _ = await runner.result
+        return status
+    }
+}
+
+extension RadioStatus {
+    /// An agent that never found an adapter failed, with bluetoothd's reason.
+    func requireAdapter() throws(CLIError) {
+        if adapter == nil { throw CLIError(.failure, lastError ?? "no Bluetooth adapter") }
+    }
+}

@@ -18,11 +18,7 @@ public enum ExposureWindowBuilder {
                 let groupKey = GroupKey(keyData: match.key.keyData, day: sighting.day)
                 var group = groups[groupKey] ?? Group(key: key)
                 guard group.sightings.insert(hit.sightingIndex).inserted else { continue }
-                let power = Int(hit.metadata.txPower)
-                let typical = clampAttenuation(power - (Int(sighting.rssiMean) + configuration.rssiCorrection))
-                let minimum = clampAttenuation(power - (Int(sighting.rssiMax) + configuration.rssiCorrection))
-                let scan = ScanInstance(typicalAttenuation: typical, minAttenuation: min(minimum, typical),
-                                        secondsSinceLastScan: min(Int(sighting.secondsSinceLastScan), configuration.maximumSecondsPerScan))
+                let scan = scanInstance(sighting, txPower: hit.metadata.txPower, configuration: configuration)
                 if let earlier = group.scanAt[sighting.time] {
                     // The same scan heard another of the key's RPIs: one instance, the closer reading.
                     let held = group.scans[earlier].1
@@ -45,6 +41,17 @@ public enum ExposureWindowBuilder {
                            scanInstances: group.scans.sorted { $0.0 < $1.0 }.map(\.1))
         }
         .sorted { ($0.day, $0.scanInstances.count) < ($1.day, $1.scanInstances.count) }
+    }
+
+    /// One sighting as a scan instance: attenuation = the sender's TX power − (RSSI + the model's
+    /// correction), typical from the scan's mean RSSI, minimum from its strongest (never above the
+    /// typical), both within 0…255 dB; its seconds capped at the model's maximum per scan.
+    public static func scanInstance(_ sighting: Sighting, txPower: Int8, configuration: RiskConfiguration) -> ScanInstance {
+        let power = Int(txPower)
+        let typical = clampAttenuation(power - (Int(sighting.rssiMean) + configuration.rssiCorrection))
+        let minimum = clampAttenuation(power - (Int(sighting.rssiMax) + configuration.rssiCorrection))
+        return ScanInstance(typicalAttenuation: typical, minAttenuation: min(minimum, typical),
+                            secondsSinceLastScan: min(Int(sighting.secondsSinceLastScan), configuration.maximumSecondsPerScan))
     }
 
     private static func clampAttenuation(_ value: Int) -> Int { min(max(value, 0), 255) }

@@ -39,6 +39,6 @@ public struct ScanTimeline: Hashable, Sendable {
     public func secondsSinceLastScan(_ index: Int) -> Int {
         if index > 0 { return Int(clamping: starts[index] - starts[index - 1]) }
         let gaps = zip(starts.dropFirst(), starts).map { Double($0 - $1) }
-        return Median.of(gaps).map { Int($0.rounded()) } ?? Self.singleScanSeconds
+        return SampleDistribution(gaps).map { Int($0.median.rounded()) } ?? Self.singleScanSeconds
     }
 }

@@ -79,7 +79,7 @@ public enum PiReplay {
     public static func summary(_ item: Capture, calibration: Calibration? = nil) -> DistanceSummary {
         DistanceSummary(distanceCentimetres: item.distanceCentimetres, receiver: "Pi \(item.receiver)",
                         packets: item.capture.packets.count, discarded: item.capture.discarded,
-                        medianRssi: Median.of(item.capture.packets.map { Double($0.rssi) }),
-                        medianAttenuation: Median.of(item.capture.packets.map { attenuation($0, calibration) }))
+                        medianRssi: SampleDistribution(item.capture.packets.map(\.rssi))?.median,
+                        medianAttenuation: SampleDistribution(item.capture.packets.map { attenuation($0, calibration) })?.median)
     }
 }

@@ -37,10 +37,4 @@ struct CalibrationEstimateTests {
             try CalibrationEstimate.estimate(rssi: Array(repeating: -50, count: 30), referenceTxPower: -13, referenceHeard: 0, distance: 1)
         }
     }
-
-    @Test func medianAndSpreadInterpolateBetweenRanks() {
-        let stats = Distribution([-40, -50, -60, -70])
-        #expect(stats.median == -55 && stats.interquartileRange == 15)
-        #expect(Distribution([-42]).median == -42 && Distribution([-42]).interquartileRange == 0)
-    }
 }
