@@ -23,6 +23,7 @@ url = "$database"
 attempts_per_client_per_hour = 100000000
 failed_attempts_per_hour = 100000000
 TOML
+"$server" init --config "$work/server.toml" >/dev/null
 LOG_LEVEL=warning "$server" serve --config "$work/server.toml" > "$work/out" 2>"$work/err" & pid=$!
 for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 grep -q listening "$work/out" || { cat "$work/err"; exit 1; }

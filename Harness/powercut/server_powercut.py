@@ -59,6 +59,8 @@ interval_minutes = 1440
 
 def start(server, data):
     os.makedirs(data, exist_ok=True)
+    # The secrets, once (init keeps what exists: later boots reuse them).
+    subprocess.run([server, "init", "--config", config(data)], check=True, capture_output=True)
     process = subprocess.Popen([server, "serve", "--config", config(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     if not line.startswith("listening on"):

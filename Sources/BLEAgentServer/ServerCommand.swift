@@ -9,12 +9,14 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
         Runs without a configuration file: SQLite, keys and files under /var/lib/bleagent-server,
         listening on 127.0.0.1:8080. /etc/bleagent/server.toml (or --config) changes any of it,
-        PostgreSQL included ([database] url = "postgres://…").
+        PostgreSQL included ([database] url = "postgres://…"). `init` creates the secrets, once.
 
-        Exit codes: 0 done, 1 failure, 65 a configuration problem, 66 no such case, 69 the database is unreachable.
+        Exit codes: 0 done, 1 failure, 65 a configuration problem (a missing secret included),
+        66 no such case, 69 the database is unreachable or missing, 74 the export files cannot be
+        written, 75 another instance is exporting (try again later).
         """,
         version: "0.8.0",
-        subcommands: [ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self]
+        subcommands: [InitCommand.self, ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self]
     )
 }
 

@@ -33,12 +33,7 @@ extension ServerOptions {
         do {
             return try await ServerRuntime.open(configuration, logger: logger)
         } catch {
-            let code: Int32 = switch error {
-            case .configuration: 65
-            case .database: 69
-            default: 1
-            }
-            throw ServerFailure(message: error.description, code: code)
+            throw ServerFailure(message: error.description, code: error.exitCode)
         }
     }
 
@@ -83,9 +78,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve registrations, the health-centre endpoints, operation logs and (by default) the key files.",
         discussion: """
-        First start makes the data directory with the number secret, the signing key (its public half in
-        signing-key.pub.pem, for agents' [[keys.public_key]]) and the admin token. The export worker runs
-        at start and every [export] interval_minutes. SIGTERM/SIGINT stop it gracefully.
+        Needs the secrets `bleagent-server init` made. The export worker runs at start and every [export]
+        interval_minutes; of several instances sharing a database, one exports at a time (the export
+        lease). SIGTERM/SIGINT stop it gracefully.
         """
     )
 
@@ -104,7 +99,6 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration.port = port
             }
             let configuration = runtime.configuration
-            for file in runtime.secrets.created { logger.notice("created \(file)") }
             let ready = runtime
             var services: [any Service] = [ExportService(runtime: runtime)]
             if let reissue = ReissueService(runtime: runtime) { services.append(reissue) }
@@ -126,7 +120,8 @@ struct ServeCommand: AsyncParsableCommand {
                     // One line scripts can wait for (stdout), the rest for the operator (log).
                     FileHandle.standardOutput.write(Data("listening on http://\(configuration.host):\(port)\n".utf8))
                     ready.logger.notice("""
-                        serving: regions \(configuration.regions.joined(separator: ",")); exports in \(configuration.exportDirectory) \
+                        serving as \(configuration.instanceName): regions \(configuration.regions.joined(separator: ",")); \
+                        exports mirrored to \(configuration.mirrorDirectory ?? "nowhere (database only)") \
                         (public key \(configuration.publicKeyFile)); admin token in \(configuration.adminTokenFile); \
                         database \(configuration.databaseURL.hasPrefix("postgres") ? "PostgreSQL" : "SQLite")
                         """)
@@ -146,13 +141,22 @@ struct ServeCommand: AsyncParsableCommand {
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Run one export pass now: finish interrupted exports, write new files, publish the lists, delete old files.")
+        abstract: "Run one export pass now: finish interrupted exports, write new files, publish the lists, delete old files.",
+        discussion: """
+        Takes the export lease first: when another instance (or `serve`) holds it, nothing is done and
+        the exit code is 75 (try again later).
+        """)
 
     @OptionGroup var options: ServerOptions
 
     func run() async throws {
         try await reporting { () throws(ServerFailure) in
-            let report = try await options.withRuntime { runtime throws(ServerError) in try await runtime.worker.run(now: runtime.now()) }
+            let report = try await options.withRuntime({ runtime throws(ServerError) in try await runtime.worker.run(now: runtime.now(), nowMillis: runtime.nowMillis()) },
+                                                       code: { $0.exitCode })
+            if let holder = report.leaseHolder {
+                let until = report.leaseUntilMillis.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval($0) / 1_000)) } ?? "?"
+                throw ServerFailure(message: "\(holder) is exporting (its lease runs until \(until)); nothing done", code: 75)
+            }
             if options.json { printJSON(report); return }
             print("\(report.filesWritten) new file(s) with \(report.keysPublished) key(s) (+\(report.paddingKeys) padding); "
                   + "\(report.filesResumed) interrupted export(s) finished; \(report.filesDeleted) old file(s) deleted.")
@@ -216,10 +220,91 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting { () throws(ServerFailure) in
-            let statistics = try await options.withRuntime({ runtime throws(ServerError) in try await runtime.database.statistics() },
-                                                           code: { _ in 69 })
+            let statistics = try await options.statistics()
             if options.json { printJSON(statistics); return }
             print("cases open: \(statistics.openCases), registered: \(statistics.registeredCases); keys queued: \(statistics.pendingKeys); files published: \(statistics.publishedExports)")
+        }
+    }
+}
+
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the server's secrets once and record them in the database.",
+        discussion: """
+        Creates each secret whose file does not exist yet, mode 0600: the number secret, the signing key
+        (its public half in signing-key.pub.pem, for agents' [[keys.public_key]]) and the admin token, at
+        the paths [secrets] names (default: the data directory; a systemd credential is never created).
+        Then it prepares the database and records the secrets' fingerprints: an instance started later
+        with other secrets is refused. Run it again safely: what exists is kept.
+
+        Several instances on one database: run init on one, copy its three secret files to the others
+        (or give them the same files as credentials), then start them all.
+        """)
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        try await reporting { () throws(ServerFailure) in
+            let configuration = try options.load()
+            let created: [String]
+            do throws(ServerError) {
+                created = try ServerSecrets.create(configuration)
+            } catch {
+                throw ServerFailure(message: error.description, code: error.exitCode)
+            }
+            let fingerprints = try await options.withRuntime { runtime throws(ServerError) in runtime.secrets.fingerprints }
+            if options.json {
+                printJSON(InitReport(created: created, kept: ServerSecret.allCases.map { configuration.secretFile($0) }.filter { !created.contains($0) },
+                                     publicKey: configuration.publicKeyFile, fingerprints: fingerprints))
+                return
+            }
+            for secret in ServerSecret.allCases {
+                let path = configuration.secretFile(secret)
+                print("\(created.contains(path) ? "created" : "kept   ") \(path)")
+            }
+            print("public key for agents: \(configuration.publicKeyFile)")
+            print("database: number secret \(fingerprints["number_secret"] ?? "?"), signing key \(fingerprints["signing_key"] ?? "?")")
+        }
+    }
+
+    struct InitReport: Encodable {
+        var created: [String]
+        var kept: [String]
+        var publicKey: String
+        var fingerprints: [String: String]
+    }
+}
+
+extension ServerOptions {
+    /// `status`: reads the database only (no secrets), and creates nothing.
+    func statistics() async throws(ServerFailure) -> ServerStatistics {
+        let configuration = try load()
+        do throws(ServerError) {
+            let database = try await ServerRuntime.openDatabase(configuration, logger: makeLogger(), create: false)
+            do throws(ServerError) {
+                let statistics = try await database.statistics()
+                await database.close()
+                return statistics
+            } catch {
+                await database.close()
+                throw error
+            }
+        } catch {
+            throw ServerFailure(message: error.description, code: error.exitCode)
+        }
+    }
+}
+
+extension ServerError {
+    /// One exit code per kind of failure, for every verb.
+    var exitCode: Int32 {
+        switch self {
+        case .configuration: 65
+        case .database, .missing: 69
+        case .leaseLost: 75
+        case .storage: 74
+        case .signing: 1
         }
     }
 }

@@ -37,13 +37,17 @@ import Testing
         }
     }
 
-    func withServer(attemptsPerClient: Int = 50, failuresPerHour: Int = 1_000, _ body: (Server) async throws -> Void) async throws {
+    func withServer(attemptsPerClient: Int = 50, failuresPerHour: Int = 1_000, trustedProxies: [String] = [],
+                    _ body: (Server) async throws -> Void) async throws {
         let directory = TemporaryDirectory()
         var configuration = ServerConfiguration()
         configuration.dataDirectory = directory.path
         configuration.attemptsPerClientPerHour = attemptsPerClient
         configuration.failedAttemptsPerHour = failuresPerHour
+        configuration.trustedProxies = trustedProxies
+        configuration.minimumKeys = 5
         let logger = Logger(label: "test")
+        _ = try ServerSecrets.create(configuration)
         let runtime = try await ServerRuntime.open(configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: runtime.routes().router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -84,10 +88,11 @@ import Testing
             #expect(try await server.runtime.database.statistics().pendingKeys == 1)
             // The same number in a new request: used.
             (code, body, _) = try await server.register(submission(number: number, keys: [key(day: today, seed: 2)], onset: today))
-            #expect(code == 409 && body["error"] as? String == "processing_number_used")
+            // Unknown, used and expired numbers are all 406 (COCOA's app: "processing number incorrect"); `error` says which.
+            #expect(code == 406 && body["error"] as? String == "processing_number_used")
             // A number nobody issued.
             (code, body, _) = try await server.register(submission(number: number == "00000000" ? "00000001" : "00000000", keys: [key(day: today, seed: 1)], onset: today))
-            #expect(code == 403 && body["error"] as? String == "processing_number_unknown")
+            #expect(code == 406 && body["error"] as? String == "processing_number_unknown")
             // Expired: issued two hours "ago" by a runtime whose clock is behind.
             var earlier = server.runtime.configuration
             earlier.clock.offset = -7_200
@@ -95,7 +100,7 @@ import Testing
             let old = try await past.registration.issue(now: past.now())
             await past.close()
             (code, body, _) = try await server.register(submission(number: old.processingNumber, keys: [key(day: today, seed: 1)], onset: today))
-            #expect(code == 410 && body["error"] as? String == "processing_number_expired")
+            #expect(code == 406 && body["error"] as? String == "processing_number_expired")
             #expect((body["message"] as? String)?.contains("reissue") == true)
         }
     }
@@ -123,7 +128,7 @@ import Testing
         try await withServer(attemptsPerClient: 3, failuresPerHour: 1_000) { server in
             for _ in 0..<3 {
                 let (code, _, _) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today))
-                #expect(code == 403)
+                #expect(code == 406)
             }
             let (code, body, headers) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today))
             #expect(code == 429 && body["error"] as? String == "throttled")
@@ -167,11 +172,61 @@ import Testing
         }
     }
 
-    @Test func theExportsAreServed() async throws {
+    @Test func theExportsAreServedFromTheDatabaseWithEntityTags() async throws {
         try await withServer { server in
-            _ = try await server.runtime.worker.run(now: server.runtime.now())
-            let (code, _, headers) = try await server.send(.GET, "/c19r/440/list.json")
-            #expect(code == 200 && headers.first(name: "Content-Type")?.contains("json") == true)
+            let (_, issued, _) = try await server.admin("/v1/admin/cases")
+            let number = try #require(issued["processing_number"] as? String)
+            let (code, _, _) = try await server.register(submission(number: number, keys: [key(day: today.adding(days: -2), seed: 4)], onset: today))
+            #expect(code == 200)
+            _ = try await server.runtime.worker.run(now: server.runtime.now(), nowMillis: server.runtime.nowMillis())
+            var (status, _, headers) = try await server.send(.GET, "/c19r/440/list.json")
+            #expect(status == 200 && headers.first(name: "Content-Type")?.contains("json") == true)
+            #expect(headers.first(name: "Cache-Control") == "public, max-age=60")
+            let list = try #require(try await server.runtime.database.publishedFile(path: "440/list.json"))
+            let tag = try #require(headers.first(name: "ETag"))
+            #expect(tag == list.etag)
+            (status, _, headers) = try await server.send(.GET, "/c19r/440/list.json", headers: [("If-None-Match", tag)])
+            #expect(status == 304)
+            // The zip: the bytes the database holds, cacheable for good.
+            let entries = try #require(try JSONSerialization.jsonObject(with: list.data) as? [[String: Any]])
+            let name = try #require((entries.first?["url"] as? String)?.split(separator: "/").last.map(String.init))
+            var request = HTTPClientRequest(url: "\(server.base)/c19r/440/\(name)")
+            request.method = .GET
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let body = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+            #expect(response.status.code == 200 && response.headers.first(name: "Cache-Control")?.contains("immutable") == true)
+            #expect(body == (try await server.runtime.database.publishedFile(path: "440/\(name)"))?.data)
+            (status, _, _) = try await server.send(.GET, "/c19r/440/..list.json")
+            #expect(status == 404)
+            (status, _, _) = try await server.send(.GET, "/c19r/440/nothing.zip")
+            #expect(status == 404)
+        }
+    }
+
+    /// Behind a trusted load balancer every client arrives from its address: the throttle counts the
+    /// client it names instead (X-Real-IP, else the last X-Forwarded-For), and only for that proxy.
+    @Test func aTrustedProxyNamesTheClient() async throws {
+        try await withServer(attemptsPerClient: 2, trustedProxies: ["127.0.0.1"]) { server in
+            for client in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+                for _ in 0..<2 {
+                    let (code, _, _) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today),
+                                                                 headers: [("X-Real-IP", client)])
+                    #expect(code == 406)
+                }
+            }
+            let (code, _, _) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today),
+                                                         headers: [("X-Forwarded-For", "203.0.113.9, 192.0.2.1")])
+            #expect(code == 429, "the last X-Forwarded-For entry is the client the proxy saw")
+        }
+        try await withServer(attemptsPerClient: 2) { server in
+            for client in ["192.0.2.1", "192.0.2.2"] {
+                let (code, _, _) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today),
+                                                             headers: [("X-Real-IP", client)])
+                #expect(code == 406)
+            }
+            let (code, _, _) = try await server.register(submission(number: ProcessingNumber.generate().text, keys: [key(day: today, seed: 1)], onset: today),
+                                                         headers: [("X-Real-IP", "192.0.2.3")])
+            #expect(code == 429, "an untrusted peer cannot pick its own client address")
         }
     }
 }

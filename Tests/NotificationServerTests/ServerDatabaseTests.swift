@@ -92,6 +92,56 @@ import Testing
         }
     }
 
+    /// Every instance runs the automatic reissue; run at the same moment by three instances, a case
+    /// whose number expired still gets one new number (one SMS), not three.
+    @Test(arguments: Backend.available) func threeInstancesReissueAnExpiredNumberOnce(_ backend: Backend) async throws {
+        let directory = TemporaryDirectory()
+        let first = try await backend.open(in: directory)
+        let secret = SymmetricKey(size: .bits256)
+        let databases = [first, try await backend.open(again: first), try await backend.open(again: first)]
+        let services = databases.map { RegistrationService(database: $0, secret: secret, settings: .init(regions: ["440"])) }
+        var cases: [String] = []
+        for _ in 0..<20 { cases.append(try await services[0].issue(now: now).caseID) }
+        for round in 0..<3 {
+            let moment = now + 3_600 * Int64(round + 1)
+            let reissued = try await withThrowingTaskGroup(of: [RegistrationService.IssuedNumber].self) { group in
+                for service in services { group.addTask { try await service.reissueExpired(now: moment) } }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(reissued.count == 20 && Set(reissued.map(\.caseID)) == Set(cases), "round \(round): \(reissued.count) numbers for 20 cases")
+        }
+        for database in databases { await database.close() }
+    }
+
+    /// Instances sharing a database must share the secrets: the first records their fingerprints,
+    /// one with other secrets is refused with both fingerprints named.
+    @Test(arguments: Backend.available) func anInstanceWithOtherSecretsIsRefused(_ backend: Backend) async throws {
+        let directory = TemporaryDirectory()
+        let database = try await backend.open(in: directory)
+        defer { Task { await database.close() } }
+        func secrets(in folder: String) throws -> (ServerSecrets, ServerConfiguration) {
+            var configuration = ServerConfiguration()
+            configuration.dataDirectory = "\(directory.path)/\(folder)"
+            _ = try ServerSecrets.create(configuration)
+            return (try ServerSecrets.load(configuration), configuration)
+        }
+        let (mine, configuration) = try secrets(in: "a")
+        try await mine.claim(database, configuration: configuration)
+        try await mine.claim(database, configuration: configuration)
+        let (other, otherConfiguration) = try secrets(in: "b")
+        do {
+            try await other.claim(database, configuration: otherConfiguration)
+            Issue.record("other secrets were accepted")
+        } catch {
+            #expect(error.description.contains("another number secret") && error.description.contains(mine.fingerprints["number_secret"] ?? "?"))
+        }
+        // Copied secrets are the same secrets.
+        var copied = otherConfiguration
+        copied.secretSettings = [.numberSecret: configuration.numberSecretFile, .signingKey: configuration.signingKeyFile,
+                                 .adminToken: configuration.adminTokenFile]
+        try await ServerSecrets.load(copied).claim(database, configuration: copied)
+    }
+
     @Test func aDeliveryCommandGetsTheNumberInItsEnvironment() async throws {
         let directory = TemporaryDirectory()
         let out = "\(directory.path)/delivered"
@@ -123,16 +173,30 @@ import Testing
             // Yesterday's keys have ended; today's have not.
             let cutoff = today.firstInterval?.rawValue ?? 0
             #expect(try await database.exportableDays(region: "440", endedBy: cutoff) == [today.adding(days: -1)])
-            let record = try #require(try await database.beginExport(region: "440", day: today.adding(days: -1), endedBy: cutoff, createdMillis: now * 1_000))
+            #expect(try await database.acquireExportLease(holder: "a", seconds: 60) == .acquired)
+            #expect(try await database.acquireExportLease(holder: "b", seconds: 60) != .acquired)
+            let record = try #require(try await database.beginExport(region: "440", day: today.adding(days: -1), endedBy: cutoff, createdMillis: now * 1_000,
+                                                                     holder: "a", padding: { real in Array(real.prefix(1)) }))
             #expect(record.keyCount == 3)
-            #expect(try await database.beginExport(region: "440", day: today.adding(days: -1), endedBy: cutoff, createdMillis: now * 1_000) == nil)
+            #expect(try await database.beginExport(region: "440", day: today.adding(days: -1), endedBy: cutoff, createdMillis: now * 1_000,
+                                                   holder: "a", padding: { _ in [] }) == nil)
+            await #expect(throws: ServerError.leaseLost("b")) {
+                _ = try await database.beginExport(region: "440", day: today, endedBy: .max, createdMillis: now * 1_000, holder: "b", padding: { _ in [] })
+            }
             #expect(try await database.unfinishedExports() == [record])
-            #expect(Set(try await database.keys(ofExport: record.id).map(\.keyData)) == Set((0..<3).map { key(day: today, seed: UInt64($0)).keyData }))
-            try await database.finishExport(id: record.id)
+            let content = try await database.content(ofExport: record.id)
+            #expect(Set(content.keys.map(\.keyData)) == Set((0..<3).map { key(day: today, seed: UInt64($0)).keyData }))
+            #expect(content.padding.count == 1)
+            let file = PublishedFile(path: "440/\(record.fileName)", data: Data("zip".utf8), contentType: "application/zip")
+            #expect(try await database.publishExport(id: record.id, file: file, holder: "a"))
+            #expect(try await database.publishExport(id: record.id, file: file, holder: "a") == false)
+            #expect(try await database.publishedFile(path: file.path) == file)
+            #expect(try await database.content(ofExport: record.id) == ExportContent(keys: [], padding: []))
             #expect(try await database.unfinishedExports() == [])
             #expect(try await database.publishedExports(region: "440") == [record])
             #expect(try await database.statistics().pendingKeys == 3)   // today's, still embargoed
-            #expect(try await database.removeExports(createdBefore: now * 1_000 + 1) == [record])
+            #expect(try await database.removeExports(createdBefore: now * 1_000 + 1, holder: "a") == [record])
+            #expect(try await database.publishedFile(path: file.path) == nil)
             #expect(try await database.publishedExports(region: "440") == [])
         }
     }

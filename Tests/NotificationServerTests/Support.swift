@@ -47,6 +47,20 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return database
         }
     }
+
+    /// A second connection to the database `open` made (another instance on the same database).
+    func open(again database: any ServerDatabase) async throws -> any ServerDatabase {
+        let other: any ServerDatabase
+        if let sqlite = database as? SQLiteServerDatabase {
+            other = try SQLiteServerDatabase(path: sqlite.path)
+        } else if let postgres = database as? PostgresServerDatabase {
+            other = try PostgresServerDatabase(url: postgres.description, logger: Logger(label: "test"))
+        } else {
+            throw ServerError.configuration("unknown back-end")
+        }
+        try await other.prepare()
+        return other
+    }
 }
 
 import Testing

@@ -224,6 +224,7 @@ minimum_keys = 50
     server_config_path = server_config("server.toml", f"{clock},offset={shift}")
     # The same server's export worker "the next day": keys still valid today are embargoed until 2 h after their day.
     next_day_config = server_config("server-next-day.toml", f"{clock},offset={shift + NEXT_DAY}")
+    subprocess.run([SERVER, "init", "--config", server_config_path], check=True, capture_output=True)
     http = subprocess.Popen([SERVER, "serve", "--config", server_config_path], stdout=subprocess.PIPE,
                             stderr=open(os.path.join(SHARE, "server.log"), "w"), text=True)
     listening = http.stdout.readline()

@@ -142,6 +142,9 @@ struct RegisterCommand: AsyncParsableCommand {
             "this processing number was already used to register. Each number registers once; if that was not you, tell the health centre."
         case "throttled":
             "the server is limiting registration attempts: \(message). Try again later."
+        case "http_406":
+            // COCOA's own server answers a bad number with a bare 406, without saying which way.
+            "the server says the processing number is incorrect (unknown, expired or already used). Check the 8 digits; if they are right, ask the health centre for a new number."
         default:
             "the server refused the registration: \(message)"
         }

@@ -22,6 +22,12 @@ public struct ServerConfiguration: Sendable {
     /// `[server] max_connections`: connections open at once; more wait in the listen queue.
     public var maximumConnections = 4_000
     public var clock = AgentClock.real
+    /// `[server] instance`: this instance's name among those sharing a database (the export lease's
+    /// holder, in logs and `status`). Default: host name and process id.
+    public var instance: String?
+    /// `[server] trusted_proxies`: addresses of the load balancers in front; a request from one is
+    /// counted against the client named in its X-Real-IP (else the last X-Forwarded-For entry).
+    public var trustedProxies: [String] = []
 
     /// `[database] url`: "sqlite" (a file in the data directory), a path ending in .sqlite, or postgres://…
     public var databaseURL = "sqlite"
@@ -40,7 +46,15 @@ public struct ServerConfiguration: Sendable {
     public var minimumKeys = 1_000
     public var keyID = "440"
     public var keyVersion = "v1"
-    public var signingKeyPath: String?
+    /// `[secrets]` number_secret, signing_key, admin_token: where each secret is read from (a path,
+    /// or `credential:NAME` for systemd's `LoadCredential=`). `[export] signing_key` is the older
+    /// name of `[secrets] signing_key`.
+    public var secretSettings: [ServerSecret: String] = [:]
+    /// `[export] lease_seconds`: another instance takes the exports over this long after their holder stopped.
+    public var leaseSeconds = 120
+    /// `[export] mirror_directory`: where the holder of the export lease also writes the files, for a
+    /// static web server or CDN origin ("": nowhere; every instance serves them from the database).
+    public var mirrorDirectoryPath: String?
     public var container = "c19r"
     public var retentionDays = Int(ContactJudgement.retentionDays)
     public var embargoMinutes = 120
@@ -56,12 +70,31 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
-    public var exportDirectory: String { "\(dataDirectory)/exports" }
+    /// The export mirror, if any (default: `exports` in the data directory).
+    public var mirrorDirectory: String? {
+        guard let mirrorDirectoryPath else { return "\(dataDirectory)/exports" }
+        return mirrorDirectoryPath.isEmpty ? nil : mirrorDirectoryPath
+    }
     public var logDirectory: String { "\(dataDirectory)/logs" }
-    public var signingKeyFile: String { signingKeyPath ?? "\(dataDirectory)/signing-key.pem" }
     public var publicKeyFile: String { "\(dataDirectory)/signing-key.pub.pem" }
-    public var adminTokenFile: String { "\(dataDirectory)/admin-token" }
-    public var numberSecretFile: String { "\(dataDirectory)/number-secret" }
+    public var signingKeyFile: String { secretFile(.signingKey) }
+    public var adminTokenFile: String { secretFile(.adminToken) }
+    public var numberSecretFile: String { secretFile(.numberSecret) }
+    public var instanceName: String { instance ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)" }
+
+    /// Where `secret` is read from: the configured path; `credential:NAME` or, when the file exists
+    /// there, its own name under `$CREDENTIALS_DIRECTORY` (systemd's `LoadCredential=`); else the data directory.
+    public func secretFile(_ secret: ServerSecret, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let credentials = environment["CREDENTIALS_DIRECTORY"]
+        if let configured = secretSettings[secret] {
+            guard configured.hasPrefix("credential:") else { return configured }
+            return "\(credentials ?? "$CREDENTIALS_DIRECTORY")/\(configured.dropFirst("credential:".count))"
+        }
+        if let credentials, FileManager.default.fileExists(atPath: "\(credentials)/\(secret.rawValue)") {
+            return "\(credentials)/\(secret.rawValue)"
+        }
+        return "\(dataDirectory)/\(secret.rawValue)"
+    }
     public var effectivePublicURL: String { publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// Reads `path`; without a path, the standard file if it exists, else the defaults.
@@ -73,9 +106,19 @@ public struct ServerConfiguration: Sendable {
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> ServerConfiguration {
         let reader = try TableReader.parse(text, path: path)
         var configuration = ServerConfiguration()
-        try reader.allow(["server", "database", "registration", "export", "logs"])
+        try reader.allow(["server", "database", "registration", "export", "logs", "secrets"])
         if let server = try reader.table("server") {
-            try server.allow(["listen", "data_directory", "public_url", "serve_exports", "clock", "idle_timeout_seconds", "max_connections"])
+            try server.allow(["listen", "data_directory", "public_url", "serve_exports", "clock", "idle_timeout_seconds", "max_connections",
+                              "instance", "trusted_proxies"])
+            if let instance = try server.string("instance") {
+                guard !instance.isEmpty, instance.count <= 64, instance.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
+                    throw server.error("instance", "expected a short name (letters, digits, - _ . :)")
+                }
+                configuration.instance = instance
+            }
+            configuration.trustedProxies = try server.strings("trusted_proxies", expected: "an IP address") { text in
+                text.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } && !text.isEmpty
+            } ?? []
             configuration.idleTimeoutSeconds = try server.integer("idle_timeout_seconds", in: 1...3_600) ?? configuration.idleTimeoutSeconds
             configuration.maximumConnections = try server.integer("max_connections", in: 16...1_000_000) ?? configuration.maximumConnections
             if let listen = try server.string("listen") {
@@ -118,12 +161,15 @@ public struct ServerConfiguration: Sendable {
             configuration.numberLifetimeMinutes = try registration.integer("number_lifetime_minutes", in: 1...(7 * 24 * 60)) ?? configuration.numberLifetimeMinutes
         }
         if let export = try reader.table("export") {
-            try export.allow(["interval_minutes", "minimum_keys", "key_id", "key_version", "signing_key", "container", "retention_days", "embargo_minutes"])
+            try export.allow(["interval_minutes", "minimum_keys", "key_id", "key_version", "signing_key", "container", "retention_days", "embargo_minutes",
+                              "lease_seconds", "mirror_directory"])
+            configuration.leaseSeconds = try export.integer("lease_seconds", in: 5...3_600) ?? configuration.leaseSeconds
+            configuration.mirrorDirectoryPath = try export.string("mirror_directory")
             configuration.exportIntervalMinutes = try export.number("interval_minutes", in: 0.01...1_440) ?? configuration.exportIntervalMinutes
             configuration.minimumKeys = try export.integer("minimum_keys", in: 0...1_000_000) ?? configuration.minimumKeys
             configuration.keyID = try export.string("key_id") ?? configuration.keyID
             configuration.keyVersion = try export.string("key_version") ?? configuration.keyVersion
-            configuration.signingKeyPath = try export.string("signing_key")
+            if let path = try export.string("signing_key") { configuration.secretSettings[.signingKey] = path }
             if let container = try export.string("container") {
                 guard !container.isEmpty, container.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
                     throw export.error("container", "expected a folder name (letters, digits, - and _)")
@@ -132,6 +178,14 @@ public struct ServerConfiguration: Sendable {
             }
             configuration.retentionDays = try export.integer("retention_days", in: 1...60) ?? configuration.retentionDays
             configuration.embargoMinutes = try export.integer("embargo_minutes", in: 0...(24 * 60)) ?? configuration.embargoMinutes
+        }
+        if let secrets = try reader.table("secrets") {
+            try secrets.allow(Set(ServerSecret.allCases.map(\.key)))
+            for secret in ServerSecret.allCases {
+                guard let value = try secrets.string(secret.key) else { continue }
+                guard !value.isEmpty, value != "credential:" else { throw secrets.error(secret.key, "expected a file's path or credential:NAME") }
+                configuration.secretSettings[secret] = value
+            }
         }
         if let logs = try reader.table("logs") {
             try logs.allow(["max_bytes", "retention_days", "max_total_bytes", "uploads_per_hour"])

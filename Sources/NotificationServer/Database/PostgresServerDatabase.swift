@@ -49,7 +49,7 @@ public final class PostgresServerDatabase: ServerDatabase {
         return .database("\(description): \(String(reflecting: error))")
     }
 
-    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(ServerError) -> T {
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(ServerError) -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {
@@ -59,7 +59,7 @@ public final class PostgresServerDatabase: ServerDatabase {
         }
     }
 
-    private func rows<each Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as types: (repeat each Column).Type) async throws(ServerError) -> [(repeat each Column)] {
+    func rows<each Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as types: (repeat each Column).Type) async throws(ServerError) -> [(repeat each Column)] {
         do {
             var out: [(repeat each Column)] = []
             for try await row in try await client.query(query, logger: logger).decode((repeat each Column).self) { out.append(row) }
@@ -91,14 +91,19 @@ public final class PostgresServerDatabase: ServerDatabase {
         }
     }
 
-    public func reissue(caseID: String, numberHash: Data, now: Int64, expiresAt: Int64, maximumReissues: Int) async throws(ServerError) -> ReissueResult {
+    public func reissue(caseID: String, numberHash: Data, now: Int64, expiresAt: Int64, maximumReissues: Int,
+                        onlyIfExpired: Bool) async throws(ServerError) -> ReissueResult {
         try await transaction { connection in
             let found = try await connection.all("SELECT numbers_issued, registered_at FROM cases WHERE id = \(caseID) FOR UPDATE",
                                                  as: (Int, Int64?).self, logger: logger)
             guard let (issued, registeredAt) = found.first else { return .unknownCase }
             if registeredAt != nil { return .alreadyRegistered }
             guard issued - 1 < maximumReissues else { return .limitReached }
-            try await connection.execute("UPDATE processing_numbers SET state = 2 WHERE case_id = \(caseID) AND state = 0", logger: logger)
+            let replaced = try await connection.count("""
+                UPDATE processing_numbers SET state = 2 WHERE case_id = \(caseID) AND state = 0 AND (\(!onlyIfExpired) OR expires_at <= \(now)) RETURNING 1
+                """, logger: logger)
+            // The case's row is locked (FOR UPDATE): an instance that finds no expired number here was beaten to it.
+            if onlyIfExpired && replaced == 0 { return .notDue }
             let inserted = try await connection.count("""
                 INSERT INTO processing_numbers (hash, case_id, issued_at, expires_at, state) VALUES (\(numberHash), \(caseID), \(now), \(expiresAt), 0)
                 ON CONFLICT (hash) DO NOTHING RETURNING 1
@@ -151,63 +156,6 @@ public final class PostgresServerDatabase: ServerDatabase {
         }
     }
 
-    public func exportableDays(region: String, endedBy interval: UInt32) async throws(ServerError) -> [ExposureDay] {
-        try await rows("""
-            SELECT DISTINCT day FROM diagnosis_keys WHERE region = \(region) AND export_id IS NULL AND rolling_start + rolling_period <= \(Int64(interval))
-            ORDER BY day
-            """, as: (Int).self).map { (day: Int) in ExposureDay(rawValue: Int32(clamping: day)) }
-    }
-
-    public func beginExport(region: String, day: ExposureDay, endedBy interval: UInt32, createdMillis: Int64) async throws(ServerError) -> ExportRecord? {
-        let dayNumber = Int(day.rawValue), cutoff = Int64(interval)
-        return try await transaction { connection in
-            // The UPDATE waits for rows another server is claiming and then skips them (export_id is
-            // set by then): two servers never export the same key.
-            let id = try await connection.all("""
-                INSERT INTO exports (region, day, created_ms, key_count, published) VALUES (\(region), \(dayNumber), \(createdMillis), 0, 0) RETURNING id
-                """, as: (Int64).self, logger: logger)
-            guard let exportID = id.first else { throw ServerError.database("INSERT … RETURNING id returned nothing") }
-            let count = try await connection.count("""
-                UPDATE diagnosis_keys SET export_id = \(exportID) WHERE region = \(region) AND day = \(dayNumber) AND export_id IS NULL
-                AND rolling_start + rolling_period <= \(cutoff) RETURNING 1
-                """, logger: logger)
-            guard count > 0 else {
-                try await connection.execute("DELETE FROM exports WHERE id = \(exportID)", logger: logger)
-                return nil
-            }
-            try await connection.execute("UPDATE exports SET key_count = \(count) WHERE id = \(exportID)", logger: logger)
-            return ExportRecord(id: exportID, region: region, day: day, createdMillis: createdMillis, keyCount: count)
-        }
-    }
-
-    public func keys(ofExport id: Int64) async throws(ServerError) -> [TemporaryExposureKey] {
-        try await rows("""
-            SELECT key_data, rolling_start, rolling_period, report_type, days_since_onset FROM diagnosis_keys WHERE export_id = \(id) ORDER BY id
-            """, as: (Data, Int64, Int, Int, Int?).self).compactMap { data, start, period, type, days in
-            ServerSchema.key(data: data, start: start, period: Int64(period), reportType: Int64(type), daysSinceOnset: days.map(Int64.init))
-        }
-    }
-
-    public func unfinishedExports() async throws(ServerError) -> [ExportRecord] {
-        try await exports("SELECT id, region, day, created_ms, key_count FROM exports WHERE published = 0 ORDER BY created_ms, id")
-    }
-
-    public func finishExport(id: Int64) async throws(ServerError) {
-        try await transaction { connection in
-            try await connection.execute("UPDATE exports SET published = 1 WHERE id = \(id)", logger: logger)
-            try await connection.execute("DELETE FROM diagnosis_keys WHERE export_id = \(id)", logger: logger)
-        }
-    }
-
-    public func publishedExports(region: String) async throws(ServerError) -> [ExportRecord] {
-        try await exports("SELECT id, region, day, created_ms, key_count FROM exports WHERE published = 1 AND region = \(region) ORDER BY created_ms, id")
-    }
-
-    public func removeExports(createdBefore millis: Int64) async throws(ServerError) -> [ExportRecord] {
-        try await exports("DELETE FROM exports WHERE published = 1 AND created_ms < \(millis) RETURNING id, region, day, created_ms, key_count")
-            .sorted { ($0.createdMillis, $0.id) < ($1.createdMillis, $1.id) }
-    }
-
     public func purge(numbersExpiredBefore seconds: Int64, keysBefore day: ExposureDay) async throws(ServerError) {
         let dayNumber = Int(day.rawValue)
         try await transaction { connection in
@@ -228,7 +176,7 @@ public final class PostgresServerDatabase: ServerDatabase {
         return ServerStatistics(openCases: open, registeredCases: registered, pendingKeys: pending, publishedExports: published)
     }
 
-    private func exports(_ query: PostgresQuery) async throws(ServerError) -> [ExportRecord] {
+    func exports(_ query: PostgresQuery) async throws(ServerError) -> [ExportRecord] {
         try await rows(query, as: (Int64, String, Int, Int64, Int).self).map { id, region, day, created, count in
             ExportRecord(id: id, region: region, day: ExposureDay(rawValue: Int32(clamping: day)), createdMillis: created, keyCount: count)
         }

@@ -30,7 +30,7 @@ public final class SQLiteServerDatabase: ServerDatabase {
         return "\(error)"
     }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ServerError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ServerError) -> T {
         do {
             return try await pool.write(body)
         } catch let error as ServerError {
@@ -40,7 +40,7 @@ public final class SQLiteServerDatabase: ServerDatabase {
         }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ServerError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ServerError) -> T {
         do {
             return try await pool.read(body)
         } catch {
@@ -55,7 +55,10 @@ public final class SQLiteServerDatabase: ServerDatabase {
     public func prepare() async throws(ServerError) {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            for statement in ServerSchema.statements(for: .sqlite) { try db.execute(sql: statement) }
+            for statement in ServerSchema.firstStatements(for: .sqlite) { try db.execute(sql: statement) }
+        }
+        migrator.registerMigration("v2") { db in
+            for statement in ServerSchema.scaleOutStatements(for: .sqlite) { try db.execute(sql: statement) }
         }
         do {
             try migrator.migrate(pool)
@@ -74,7 +77,8 @@ public final class SQLiteServerDatabase: ServerDatabase {
         }
     }
 
-    public func reissue(caseID: String, numberHash: Data, now: Int64, expiresAt: Int64, maximumReissues: Int) async throws(ServerError) -> ReissueResult {
+    public func reissue(caseID: String, numberHash: Data, now: Int64, expiresAt: Int64, maximumReissues: Int,
+                        onlyIfExpired: Bool) async throws(ServerError) -> ReissueResult {
         try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT numbers_issued, registered_at FROM cases WHERE id = ?", arguments: [caseID]) else {
                 return .unknownCase
@@ -82,6 +86,10 @@ public final class SQLiteServerDatabase: ServerDatabase {
             if (row["registered_at"] as Int64?) != nil { return .alreadyRegistered }
             let issued: Int = row["numbers_issued"]
             guard issued - 1 < maximumReissues else { return .limitReached }
+            if onlyIfExpired, try Row.fetchOne(db, sql: "SELECT 1 FROM processing_numbers WHERE case_id = ? AND state = 0 AND expires_at <= ?",
+                                                arguments: [caseID, now]) == nil {
+                return .notDue
+            }
             if try Row.fetchOne(db, sql: "SELECT 1 FROM processing_numbers WHERE hash = ?", arguments: [numberHash]) != nil {
                 throw ServerError.database("number collision: draw again")
             }
@@ -133,62 +141,6 @@ public final class SQLiteServerDatabase: ServerDatabase {
         }
     }
 
-    public func exportableDays(region: String, endedBy interval: UInt32) async throws(ServerError) -> [ExposureDay] {
-        try await read { db in
-            try Int32.fetchAll(db, sql: """
-                SELECT DISTINCT day FROM diagnosis_keys WHERE region = ? AND export_id IS NULL AND rolling_start + rolling_period <= ? ORDER BY day
-                """, arguments: [region, Int64(interval)]).map(ExposureDay.init(rawValue:))
-        }
-    }
-
-    public func beginExport(region: String, day: ExposureDay, endedBy interval: UInt32, createdMillis: Int64) async throws(ServerError) -> ExportRecord? {
-        try await write { db in
-            let condition = "region = ? AND day = ? AND export_id IS NULL AND rolling_start + rolling_period <= ?"
-            let arguments: StatementArguments = [region, day.rawValue, Int64(interval)]
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM diagnosis_keys WHERE \(condition)", arguments: arguments) ?? 0
-            guard count > 0 else { return nil }
-            try db.execute(sql: "INSERT INTO exports (region, day, created_ms, key_count, published) VALUES (?, ?, ?, ?, 0)",
-                           arguments: [region, day.rawValue, createdMillis, count])
-            let id = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE diagnosis_keys SET export_id = ? WHERE \(condition)", arguments: [id] + arguments)
-            return ExportRecord(id: id, region: region, day: day, createdMillis: createdMillis, keyCount: count)
-        }
-    }
-
-    public func keys(ofExport id: Int64) async throws(ServerError) -> [TemporaryExposureKey] {
-        try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT key_data, rolling_start, rolling_period, report_type, days_since_onset FROM diagnosis_keys WHERE export_id = ? ORDER BY id
-                """, arguments: [id]).compactMap { row in
-                ServerSchema.key(data: row["key_data"], start: row["rolling_start"], period: row["rolling_period"],
-                                 reportType: row["report_type"], daysSinceOnset: row["days_since_onset"])
-            }
-        }
-    }
-
-    public func unfinishedExports() async throws(ServerError) -> [ExportRecord] {
-        try await read { db in try Self.exports(db, where: "published = 0", arguments: []) }
-    }
-
-    public func finishExport(id: Int64) async throws(ServerError) {
-        try await write { db in
-            try db.execute(sql: "UPDATE exports SET published = 1 WHERE id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM diagnosis_keys WHERE export_id = ?", arguments: [id])
-        }
-    }
-
-    public func publishedExports(region: String) async throws(ServerError) -> [ExportRecord] {
-        try await read { db in try Self.exports(db, where: "published = 1 AND region = ?", arguments: [region]) }
-    }
-
-    public func removeExports(createdBefore millis: Int64) async throws(ServerError) -> [ExportRecord] {
-        try await write { db in
-            let old = try Self.exports(db, where: "published = 1 AND created_ms < ?", arguments: [millis])
-            try db.execute(sql: "DELETE FROM exports WHERE published = 1 AND created_ms < ?", arguments: [millis])
-            return old
-        }
-    }
-
     public func purge(numbersExpiredBefore seconds: Int64, keysBefore day: ExposureDay) async throws(ServerError) {
         try await write { db in
             try db.execute(sql: "DELETE FROM processing_numbers WHERE expires_at < ?", arguments: [seconds])
@@ -208,7 +160,7 @@ public final class SQLiteServerDatabase: ServerDatabase {
         }
     }
 
-    private static func exports(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [ExportRecord] {
+    static func exports(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [ExportRecord] {
         try Row.fetchAll(db, sql: "SELECT id, region, day, created_ms, key_count FROM exports WHERE \(condition) ORDER BY created_ms, id",
                          arguments: arguments).map { row in
             ExportRecord(id: row["id"], region: row["region"], day: ExposureDay(rawValue: row["day"]),

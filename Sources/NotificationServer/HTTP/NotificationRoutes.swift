@@ -12,26 +12,32 @@ import Logging
 ///   POST /v1/admin/cases/{id}/reissue       health centre: replace an unused number (up to 4 times)
 ///   GET  /v1/admin/statistics               counts (bearer token)
 ///   GET  /healthz
-///   GET  /{container}/{region}/list.json, index.txt, *.zip   the exports, when the server serves them
-/// Errors are JSON `{"error": code, "message": text}`; numbers never appear in logs.
+///   GET  /{container}/{region}/list.json, index.txt, *.zip   the exports, from the database (every
+///        instance serves the same bytes), with ETag and Cache-Control; If-None-Match → 304
+/// Errors are JSON `{"error": code, "message": text}`; an unknown, expired or used processing
+/// number is 406 (what COCOA's app shows as "processing number incorrect") with `error` saying
+/// which. Numbers never appear in logs.
 public struct NotificationRoutes: Sendable {
     public var registration: RegistrationService
     public var throttle: AttemptThrottle
     public var logThrottle: AttemptThrottle
     public var logs: OperationLogStore
     public var adminToken: String
-    public var exportDirectory: String?
+    /// The container folder the exports are served under (nil: another web server serves them).
+    public var exportContainer: String?
     public var clock: AgentClock
     public var logger: Logger
+    /// Load balancers whose X-Real-IP / X-Forwarded-For name the client (see `ClientAddress`).
+    public var trustedProxies: Set<String> = []
 
     public init(registration: RegistrationService, throttle: AttemptThrottle, logThrottle: AttemptThrottle, logs: OperationLogStore,
-                adminToken: String, exportDirectory: String?, clock: AgentClock, logger: Logger) {
+                adminToken: String, exportContainer: String?, clock: AgentClock, logger: Logger) {
         self.registration = registration
         self.throttle = throttle
         self.logThrottle = logThrottle
         self.logs = logs
         self.adminToken = adminToken
-        self.exportDirectory = exportDirectory
+        self.exportContainer = exportContainer
         self.clock = clock
         self.logger = logger
     }
@@ -41,8 +47,10 @@ public struct NotificationRoutes: Sendable {
 
     public func router() -> Router<ServerRequestContext> {
         let router = Router(context: ServerRequestContext.self)
-        if let exportDirectory {
-            router.add(middleware: FileMiddleware(exportDirectory, searchForIndexHtml: false, logger: logger))
+        if let exportContainer {
+            router.get("\(exportContainer)/:region/:file") { request, context in
+                await publishedFile(request, region: context.parameters.get("region") ?? "", file: context.parameters.get("file") ?? "")
+            }
         }
         router.get("healthz") { _, _ in Self.json(.ok, ["status": "ok"]) }
         router.put("v3/diagnosis") { request, context in try await register(request, context: context) }
@@ -87,13 +95,58 @@ public struct NotificationRoutes: Sendable {
             return Self.json(.ok, RegisteredAnswer(status: "registered", keysAccepted: keys, keysDropped: 0))
         }
         let now = now()
-        if case .wait(let seconds) = await throttle.attempt(client: context.clientKey, now: now) {
-            return Self.tooMany(seconds)
+        let attempt: Int64
+        do throws(ServerError) {
+            switch try await throttle.attempt(client: client(of: request, context: context), now: now) {
+            case .wait(let seconds): return Self.tooMany(seconds)
+            case .allowed(let id): attempt = id
+            }
+        } catch {
+            return failure(.server(error))
         }
         // Charged as a failed guess from here; refunded unless it turns out to be one.
         let (response, guessedWrong) = await verify(body, now: now)
-        if !guessedWrong { await throttle.refund(admittedAt: now) }
+        if !guessedWrong {
+            do throws(ServerError) {
+                try await throttle.refund(attempt)
+            } catch {
+                logger.warning("could not refund a registration attempt to the guessing budget: \(error)")
+            }
+        }
         return response
+    }
+
+    /// The client the throttle counts: the peer, or for a trusted proxy the client it names.
+    func client(of request: Request, context: ServerRequestContext) -> String {
+        let peer = context.remoteAddress?.ipAddress
+        guard let peer, trustedProxies.contains(peer) else { return context.clientKey }
+        func header(_ name: String) -> String? { request.headers.first { $0.name.canonicalName == name }?.value }
+        let named = header("x-real-ip").map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? header("x-forwarded-for")?.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let named, !named.isEmpty, named.count <= 64 else { return context.clientKey }
+        return ServerRequestContext.clientKey(address: named)
+    }
+
+    /// An export file or list from the database, revalidated by its entity tag.
+    private func publishedFile(_ request: Request, region: String, file: String) async -> Response {
+        guard region.allSatisfy({ $0.isLetter || $0.isNumber }), !file.hasPrefix("."), !file.contains("/"), file.count <= 128 else {
+            return Self.error(.notFound, "not_found", "no such file")
+        }
+        let found: PublishedFile?
+        do {
+            found = try await registration.database.publishedFile(path: "\(region)/\(file)")
+        } catch {
+            logger.error("cannot read a published file: \(error)")
+            return Self.error(.serviceUnavailable, "unavailable", "the key files cannot be read right now; try again later")
+        }
+        guard let found else { return Self.error(.notFound, "not_found", "no such file") }
+        var headers: HTTPFields = [.eTag: found.etag, .cacheControl: found.cacheControl]
+        if let given = request.headers[.ifNoneMatch], given.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == found.etag || $0 == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = found.contentType
+        headers[.contentLength] = "\(found.data.count)"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: found.data)))
     }
 
     /// The registration's answer, and whether it was a failed verification of a processing number.
@@ -116,19 +169,20 @@ public struct NotificationRoutes: Sendable {
             return (Self.json(.ok, RegisteredAnswer(status: "registered", keysAccepted: accepted, keysDropped: dropped)), false)
         case .unknownNumber, .expiredNumber, .usedNumber:
             logger.notice("registration refused", metadata: ["reason": "\(outcome.code)"])
-            let status: HTTPResponse.Status = switch outcome {
-            case .expiredNumber: .gone
-            case .usedNumber: .conflict
-            default: .forbidden
-            }
-            return (Self.error(status, outcome.code, outcome.message), true)
+            // COCOA's app reads 406 as "the processing number is incorrect"; `error` says which way.
+            return (Self.error(.notAcceptable, outcome.code, outcome.message), true)
         }
     }
 
     private func uploadLog(_ request: Request, context: ServerRequestContext) async throws -> Response {
         var request = request
-        if case .wait(let seconds) = await logThrottle.attempt(client: context.clientKey, now: now(), verifies: true) {
-            return Self.tooMany(seconds)
+        do throws(ServerError) {
+            if case .wait(let seconds) = try await logThrottle.attempt(client: client(of: request, context: context), now: now(), verifies: true) {
+                return Self.tooMany(seconds)
+            }
+        } catch {
+            logger.error("cannot count an operation-log upload: \(error)")
+            return Self.error(.serviceUnavailable, "unavailable", "the server cannot store logs right now")
         }
         let body = try await request.collectBody(upTo: logs.maximumBytes)
         do {

@@ -73,12 +73,21 @@ public struct RegistrationService: Sendable {
 
     /// A new number for a case whose earlier numbers went unused (they stop working).
     public func reissue(caseID: String, now: Int64) async throws(Failure) -> IssuedNumber {
+        guard let issued = try await reissue(caseID: caseID, now: now, onlyIfExpired: false) else {
+            throw .server(.database("reissue of case \(caseID) was refused as not due"))
+        }
+        return issued
+    }
+
+    /// With `onlyIfExpired`, nil when the case's number has not expired (another instance replaced it).
+    private func reissue(caseID: String, now: Int64, onlyIfExpired: Bool) async throws(Failure) -> IssuedNumber? {
         for _ in 0..<16 {
             let number = ProcessingNumber.generate()
             let result: ReissueResult
             do {
                 result = try await database.reissue(caseID: caseID, numberHash: number.keyedHash(secret: secret), now: now,
-                                                    expiresAt: now + settings.numberLifetime, maximumReissues: settings.maximumReissues)
+                                                    expiresAt: now + settings.numberLifetime, maximumReissues: settings.maximumReissues,
+                                                    onlyIfExpired: onlyIfExpired)
             } catch .database(let detail) where detail.hasPrefix("number collision") {
                 continue
             } catch {
@@ -90,6 +99,7 @@ public struct RegistrationService: Sendable {
             case .unknownCase: throw .unknownCase
             case .alreadyRegistered: throw .caseRegistered
             case .limitReached: throw .reissueLimit(settings.maximumReissues)
+            case .notDue: return nil
             }
         }
         throw .server(.database("could not draw an unused processing number in 16 tries"))
@@ -97,7 +107,9 @@ public struct RegistrationService: Sendable {
 
     /// The automatic reissue (HER-SYS did it from January 2021): every case whose number expired
     /// unused in the last day gets a new one, up to `maximumReissues` times, never after a
-    /// registration. The caller delivers them (only the caller ever sees a number).
+    /// registration. The caller delivers them (only the caller ever sees a number). Every instance
+    /// runs it; a case whose number another instance replaced meanwhile is skipped, so it gets one
+    /// new number (one SMS), not one per instance.
     public func reissueExpired(now: Int64) async throws(Failure) -> [IssuedNumber] {
         let cases: [String]
         do {
@@ -108,7 +120,7 @@ public struct RegistrationService: Sendable {
         var issued: [IssuedNumber] = []
         for caseID in cases {
             do {
-                issued.append(try await reissue(caseID: caseID, now: now))
+                if let number = try await reissue(caseID: caseID, now: now, onlyIfExpired: true) { issued.append(number) }
             } catch .server(let error) {
                 throw .server(error)
             } catch {

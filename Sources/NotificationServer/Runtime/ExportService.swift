@@ -15,8 +15,10 @@ public struct ExportService: Service {
         let interval = runtime.configuration.clock.realSeconds(for: runtime.configuration.exportIntervalMinutes * 60)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let report = try await runtime.worker.run(now: runtime.now())
-                if report.filesWritten + report.filesResumed + report.filesDeleted > 0 {
+                let report = try await runtime.worker.run(now: runtime.now(), nowMillis: runtime.nowMillis())
+                if let holder = report.leaseHolder {
+                    runtime.logger.debug("export pass skipped: \(holder) holds the export lease")
+                } else if report.filesWritten + report.filesResumed + report.filesDeleted > 0 {
                     runtime.logger.info("export pass", metadata: [
                         "files": "\(report.filesWritten)", "resumed": "\(report.filesResumed)", "keys": "\(report.keysPublished)",
                         "padding": "\(report.paddingKeys)", "deleted": "\(report.filesDeleted)"])

@@ -6,6 +6,11 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
     case database(String)
     case storage(String)
     case signing(String)
+    /// This instance no longer holds the export lease (it ran out while the instance was stalled,
+    /// and another took over): what it was doing is left to the new holder.
+    case leaseLost(String)
+    /// What a read-only verb was asked to read does not exist (it creates nothing).
+    case missing(String)
 
     public var description: String {
         switch self {
@@ -13,6 +18,8 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
         case .database(let detail): "database: \(detail)"
         case .storage(let detail): "export storage: \(detail)"
         case .signing(let detail): "signing: \(detail)"
+        case .missing(let detail): detail
+        case .leaseLost(let holder): "export: the export lease of \(holder) ran out and another instance took over; this pass stops"
         }
     }
 }
