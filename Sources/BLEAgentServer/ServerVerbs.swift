@@ -264,7 +264,7 @@ struct InitCommand: AsyncParsableCommand {
                 print("\(created.contains(path) ? "created" : "kept   ") \(path)")
             }
             print("public key for agents: \(configuration.publicKeyFile)")
-            print("database: number secret \(fingerprints["number_secret"] ?? "?"), signing key \(fingerprints["signing_key"] ?? "?")")
+            print("fingerprints recorded in the database: " + fingerprints.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
     }
 

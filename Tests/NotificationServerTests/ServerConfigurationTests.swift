@@ -1,6 +1,7 @@
 import Foundation
 @testable import NotificationServer
 import TOMLConfiguration
+import TestSupport
 import Testing
 
 struct ServerConfigurationTests {
@@ -13,6 +14,34 @@ struct ServerConfigurationTests {
         #expect(parsed.databaseURL == defaults.databaseURL && parsed.regions == defaults.regions && parsed.minimumKeys == defaults.minimumKeys)
         #expect(parsed.attemptsPerClientPerHour == defaults.attemptsPerClientPerHour && parsed.failedAttemptsPerHour == defaults.failedAttemptsPerHour)
         #expect(parsed.embargoMinutes == 120 && parsed.retentionDays == 14 && parsed.numberLifetimeMinutes == 60)
+        #expect(parsed.leaseSeconds == defaults.leaseSeconds && parsed.mirrorDirectory == defaults.mirrorDirectory)
+        #expect(parsed.secretSettings.isEmpty && parsed.trustedProxies.isEmpty && parsed.instance == nil)
+    }
+
+    /// Secrets come from [secrets], a systemd credential, or the data directory, in that order.
+    @Test func secretsAreFoundWhereTheConfigurationAndSystemdPutThem() throws {
+        let directory = TemporaryDirectory()
+        let credentials = "\(directory.path)/credentials"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: "\(credentials)/admin-token", contents: Data("x".utf8)))
+        let configuration = try ServerConfiguration.parse("""
+            [server]
+            data_directory = "/srv/data"
+            [secrets]
+            number_secret = "/etc/keys/number"
+            signing_key = "credential:signer"
+            """, path: "server.toml")
+        let environment = ["CREDENTIALS_DIRECTORY": credentials]
+        #expect(configuration.secretFile(.numberSecret, environment: environment) == "/etc/keys/number")
+        #expect(configuration.secretFile(.signingKey, environment: environment) == "\(credentials)/signer")
+        #expect(configuration.secretFile(.adminToken, environment: environment) == "\(credentials)/admin-token")
+        #expect(configuration.secretFile(.adminToken, environment: [:]) == "/srv/data/admin-token")
+        // init never creates a credential: systemd provides it or nobody does.
+        var missing = configuration
+        missing.dataDirectory = "\(directory.path)/data"
+        missing.secretSettings = [.numberSecret: "credential:absent"]
+        #expect(throws: ServerError.self) { _ = try ServerSecrets.create(missing, environment: environment) }
+        #expect(!FileManager.default.fileExists(atPath: "\(credentials)/absent"))
     }
 
     @Test func mistakesNameTheKey() {
@@ -29,6 +58,10 @@ struct ServerConfigurationTests {
         #expect(problem("[registration]\nregions = [\"44 0\"]")?.contains("[registration] regions") == true)
         #expect(problem("[export]\nminimum_keys = -1")?.contains("[export] minimum_keys") == true)
         #expect(problem("[exports]\n")?.contains("unknown key") == true)
+        #expect(problem("[secrets]\nnumber_secret = \"\"")?.contains("[secrets] number_secret") == true)
+        #expect(problem("[server]\ninstance = \"a b\"")?.contains("[server] instance") == true)
+        #expect(problem("[server]\ntrusted_proxies = [\"nginx\"]")?.contains("[server] trusted_proxies") == true)
+        #expect(problem("[export]\nlease_seconds = 1")?.contains("[export] lease_seconds") == true)
         #expect(problem("[server\n")?.contains("line 1") == true)
     }
 

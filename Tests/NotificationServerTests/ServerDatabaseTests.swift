@@ -140,6 +140,14 @@ import Testing
         copied.secretSettings = [.numberSecret: configuration.numberSecretFile, .signingKey: configuration.signingKeyFile,
                                  .adminToken: configuration.adminTokenFile]
         try await ServerSecrets.load(copied).claim(database, configuration: copied)
+        // A signing-key rotation: a new key under a new version is recorded beside the old one.
+        var rotated = copied
+        rotated.keyVersion = "v2"
+        rotated.secretSettings[.signingKey] = otherConfiguration.signingKeyFile
+        try await ServerSecrets.load(rotated).claim(database, configuration: rotated)
+        var wrongVersion = rotated
+        wrongVersion.keyVersion = "v1"
+        await #expect(throws: ServerError.self) { try await ServerSecrets.load(wrongVersion).claim(database, configuration: wrongVersion) }
     }
 
     @Test func aDeliveryCommandGetsTheNumberInItsEnvironment() async throws {

@@ -75,10 +75,13 @@ public struct ServerSecrets: Sendable {
     }
 
     /// What the database records of these secrets: digests that identify them without revealing them.
+    /// The signing key's is recorded per key id and version, so a rotation to a new version (agents
+    /// trusting both meanwhile) is a new entry, while two different keys under one version are refused.
     public var fingerprints: [String: String] {
         let numberMark = HMAC<SHA256>.authenticationCode(for: Data("bleagent number secret fingerprint".utf8), using: numberSecret)
         let publicKey = SHA256.hash(data: signer.privateKey.publicKey.derRepresentation)
-        return ["number_secret": Hex.encode(Array(numberMark.prefix(8))), "signing_key": Hex.encode(Array(publicKey.prefix(8)))]
+        return ["number_secret": Hex.encode(Array(numberMark.prefix(8))),
+                "signing_key \(signer.keyID) \(signer.keyVersion)": Hex.encode(Array(publicKey.prefix(8)))]
     }
 
     /// Records the fingerprints in a database used for the first time, or checks them against those
@@ -87,7 +90,8 @@ public struct ServerSecrets: Sendable {
         let mine = fingerprints
         let stored = try await database.adoptIdentity(mine)
         for (name, value) in mine.sorted(by: { $0.key < $1.key }) where stored[name] != value {
-            let what = name == "number_secret" ? "number secret (\(configuration.numberSecretFile))" : "signing key (\(configuration.signingKeyFile))"
+            let what = name == "number_secret" ? "number secret (\(configuration.numberSecretFile))"
+                : "signing key for key_id \(signer.keyID) version \(signer.keyVersion) (\(configuration.signingKeyFile))"
             throw .configuration("""
                 this database was initialised with another \(what): fingerprint \(stored[name] ?? "?"), this instance's \(value). \
                 Every instance sharing a database needs the same secrets: copy them from the first instance (or name its files in [secrets])
