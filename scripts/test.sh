@@ -16,7 +16,8 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
 # chromium: renders `bleagent field report` headless, offline, as a person would see it.
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs chromium
+# nginx: the load balancer in front of three servers (Tests/interop/test_scaleout.py).
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs chromium nginx
 python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
