@@ -11,7 +11,7 @@ other (numbered methods); each prints its figures and duration for CI's log.
      database): plain ones half straight to a/b/c, half through nginx; 30 concurrent retries (same
      idempotency key and body on two instances at once) and 30 races (one number on two instances
      at once, other keys, other idempotency key) straight to the instances. Every key stored once,
-     nothing of a race's loser, each number used once (200 + 406 used_number per race), retries 200.
+     nothing of a race's loser, each number used once (200 + 406 processing_number_used per race), retries 200.
      Per-client limit 20 an hour, requests from 300 source addresses (127.0.1.x/127.0.2.x, at most 12
      attempts each in the whole class): through nginx the client is X-Real-IP, so a server that
      ignored it would see about 1,000 attempts from 127.0.0.1 and answer 429.
@@ -23,10 +23,6 @@ other (numbered methods); each prints its figures and duration for CI's log.
      lease + interval + 5 s (the pass itself) of the kill; the take-over time is printed.
   4. 900 wrong guesses over the three instances and nginx at once from 300 addresses: no more 406
      answers than the failed-verification budget has left (shared through the database), the rest 429.
-
-BLEAGENT_SCALEOUT_PRE_ISSUE17=1 runs the scenarios against a server from before issue 17 (no `init`,
-no [secrets], no instance names, no trusted proxies, no lease: see PreIssue17Emulation) to see which
-assertions such a server fails; it is not how CI runs the test.
 """
 import base64
 import concurrent.futures
@@ -50,7 +46,6 @@ from agenttest import SERVER
 
 POSTGRES = os.environ.get("BLEAGENT_TEST_POSTGRES")
 NGINX = os.environ.get("BLEAGENT_NGINX", "/usr/sbin/nginx")
-PRE_ISSUE17 = os.environ.get("BLEAGENT_SCALEOUT_PRE_ISSUE17") == "1"
 
 NAMES = ("a", "b", "c")
 WORKERS = 24
@@ -146,32 +141,6 @@ def submission(number, keys, idempotency_key=None):
 JSON = {"Content-Type": "application/json"}
 
 
-class PreIssue17Emulation:
-    """For a server from before issue 17 only (BLEAGENT_SCALEOUT_PRE_ISSUE17=1): its configuration
-    parser refuses the new keys, it has no `init` (serve makes the secrets in its data directory) and
-    no [secrets]. Emulated by leaving the new keys out and copying a's secrets into b's and c's data
-    directories. Not what the test checks by default."""
-
-    NEW_KEYS = ("instance = ", "trusted_proxies = ", "lease_seconds = ", "mirror_directory = ")
-
-    @classmethod
-    def config(cls, text):
-        lines, skipping = [], False
-        for line in text.splitlines():
-            if line.startswith("["):
-                skipping = line.strip() == "[secrets]"
-            if not skipping and not line.startswith(cls.NEW_KEYS):
-                lines.append(line)
-        return "\n".join(lines) + "\n"
-
-    @staticmethod
-    def share_secrets(source_dir, target_dirs):
-        for target in target_dirs:
-            os.makedirs(target, mode=0o700, exist_ok=True)
-            for name in ("number-secret", "signing-key.pem", "signing-key.pub.pem", "admin-token"):
-                shutil.copy2(os.path.join(source_dir, name), os.path.join(target, name))
-
-
 @unittest.skipUnless(POSTGRES, "scale-out test: set BLEAGENT_TEST_POSTGRES to a PostgreSQL URL (CI does; "
                                "scripts/postgres-test-server.sh starts one)")
 @unittest.skipUnless(os.access(NGINX, os.X_OK), f"scale-out test: no nginx at {NGINX} (apt-get install nginx, or set BLEAGENT_NGINX)")
@@ -220,14 +189,10 @@ class ScaleOut(unittest.TestCase):
         # empty database), so the keys can be counted in the database; scenario 2 restarts them exporting.
         for name in NAMES:
             cls.write_config(name, exporting=False)
-        if PRE_ISSUE17:
-            cls.start_instance("a")
-            PreIssue17Emulation.share_secrets(cls.data["a"], [cls.data["b"], cls.data["c"]])
-        else:
-            init = subprocess.run([SERVER, "init", "--config", cls.config_path("a")], capture_output=True, text=True, timeout=120)
-            if init.returncode != 0:
-                raise AssertionError(f"bleagent-server init exited {init.returncode}: {init.stderr[-2000:]}")
-            cls.start_instance("a")
+        init = subprocess.run([SERVER, "init", "--config", cls.config_path("a")], capture_output=True, text=True, timeout=120)
+        if init.returncode != 0:
+            raise AssertionError(f"bleagent-server init exited {init.returncode}: {init.stderr[-2000:]}")
+        cls.start_instance("a")
         cls.start_instance("b")
         cls.start_instance("c")
         with open(cls.secrets["admin_token"]) as f:
@@ -287,7 +252,7 @@ minimum_keys = 20
 embargo_minutes = 0
 """
         with open(cls.config_path(name), "w") as f:
-            f.write(PreIssue17Emulation.config(text) if PRE_ISSUE17 else text)
+            f.write(text)
 
     @classmethod
     def start_instance(cls, name):
@@ -528,8 +493,6 @@ http {{
 
     def test_0_secrets_are_made_once_by_init_and_serve_needs_them(self):
         """`init` makes the secrets once (a second run changes nothing); `serve` without them refuses."""
-        if PRE_ISSUE17:
-            self.skipTest("a server from before issue 17 has no init")
         before = {}
         for path in list(self.secrets.values()) + [self.public_key_file]:
             self.assertTrue(os.path.isfile(path), f"init did not make {path}")
@@ -632,8 +595,8 @@ http {{
                          f"{sorted({tuple(sorted(a.status for a in pair)) for pair in races})}")
         self.assertEqual(numbers_used, REGISTRATIONS, "each number used once")
         refusals = [a for pair in races for a in pair if a.status != 200]
-        self.assertEqual({(a.status, a.json().get("error")) for a in refusals}, {(406, "used_number")},
-                         "the race's loser: 406 used_number")
+        self.assertEqual({(a.status, a.json().get("error")) for a in refusals}, {(406, "processing_number_used")},
+                         "the race's loser: 406 processing_number_used")
         print(f"    scenario 1: {time.monotonic() - started:.1f} s", flush=True)
 
     def test_2_every_instance_exports_and_serves_the_same_files(self):
@@ -760,7 +723,7 @@ http {{
               f"{len(throttled)} throttled (429), answers {dict(sorted(statuses.items()))}; budget {FAILED_PER_HOUR}/h, "
               f"{left} left before the burst", flush=True)
         self.assertEqual(len(admitted) + len(throttled), GUESSES, f"answers other than 406 and 429: {statuses}")
-        self.assertEqual({a.json().get("error") for a in admitted}, {"unknown_number"} if admitted else set())
+        self.assertEqual({a.json().get("error") for a in admitted}, {"processing_number_unknown"} if admitted else set())
         self.assertTrue(all(a.headers.get("retry-after", "").isdigit() for a in throttled), "a 429 without Retry-After")
         self.assertLessEqual(len(admitted), left, f"{cls.failed_verifications} failed verifications (406) admitted in this "
                                                   f"class within the hour: more than the shared budget of {FAILED_PER_HOUR}")
