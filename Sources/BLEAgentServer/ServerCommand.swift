@@ -11,10 +11,13 @@ struct ServerCommand: AsyncParsableCommand {
         listening on 127.0.0.1:8080. /etc/bleagent/server.toml (or --config) changes any of it,
         PostgreSQL included ([database] url = "postgres://…").
 
-        Exit codes: 0 done, 1 failure, 65 a configuration problem, 66 no such case, 69 the database is unreachable.
+        Logs go to the journal (journalctl -t bleagent-server; -p err for the errors), or to stderr without one.
+        `config check` shows the effective settings and checks the secret files' permissions.
+
+        Exit codes: 0 done, 1 failure, 66 no such case, 69 the database is unreachable, 78 a configuration problem.
         """,
         version: "0.8.0",
-        subcommands: [ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self]
+        subcommands: [ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self, ConfigCommand.self]
     )
 }
 

@@ -10,8 +10,24 @@ import TOMLConfiguration
 
 /// A failure printed as one line with a meaningful exit code.
 struct ServerFailure: Error {
+    /// EX_CONFIG: the configuration (file, options, secret files) is wrong.
+    static let configurationCode: Int32 = 78
+    /// EX_UNAVAILABLE: the database cannot be reached.
+    static let unavailableCode: Int32 = 69
+
     var message: String
     var code: Int32
+}
+
+extension ServerFailure {
+    init(_ error: ServerError) {
+        let code: Int32 = switch error {
+        case .configuration: Self.configurationCode
+        case .database: Self.unavailableCode
+        default: 1
+        }
+        self.init(message: error.description, code: code)
+    }
 }
 
 extension ServerOptions {
@@ -20,7 +36,7 @@ extension ServerOptions {
         do {
             configuration = try ServerConfiguration.load(path: config)
         } catch {
-            throw ServerFailure(message: error.description, code: 65)
+            throw ServerFailure(message: error.description, code: ServerFailure.configurationCode)
         }
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if let database { configuration.databaseURL = database }
@@ -33,12 +49,7 @@ extension ServerOptions {
         do {
             return try await ServerRuntime.open(configuration, logger: logger)
         } catch {
-            let code: Int32 = switch error {
-            case .configuration: 65
-            case .database: 69
-            default: 1
-            }
-            throw ServerFailure(message: error.description, code: code)
+            throw ServerFailure(error)
         }
     }
 
@@ -72,7 +83,12 @@ func printJSON(_ value: some Encodable) {
     if let data = try? SnakeCaseJSON.encoder([.sortedKeys, .prettyPrinted]).encode(value) { print(String(decoding: data, as: UTF8.self)) }
 }
 
+/// swift-log goes to the journal (SYSLOG_IDENTIFIER=bleagent-server, the level as PRIORITY), or to
+/// stderr where there is none; once per process.
+private let loggingBootstrap: Void = LoggingSystem.bootstrap { label in JournalLogHandler(label: label, identifier: "bleagent-server") }
+
 func makeLogger() -> Logger {
+    loggingBootstrap
     var logger = Logger(label: "bleagent-server")
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     return logger
@@ -98,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try await options.open(logger: logger) { configuration throws(ServerFailure) in
                 guard let listen else { return }
                 guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-                    throw ServerFailure(message: "--listen expects HOST:PORT", code: 65)
+                    throw ServerFailure(message: "--listen expects HOST:PORT", code: ServerFailure.configurationCode)
                 }
                 configuration.host = String(listen[..<colon])
                 configuration.port = port
@@ -106,7 +122,9 @@ struct ServeCommand: AsyncParsableCommand {
             let configuration = runtime.configuration
             for file in runtime.secrets.created { logger.notice("created \(file)") }
             let ready = runtime
-            var services: [any Service] = [ExportService(runtime: runtime)]
+            let notifier = SystemdNotifier()
+            var services: [any Service] = [ExportService(runtime: runtime),
+                                            ServiceManagerService(notifier: notifier, database: runtime.database, logger: logger)]
             if let reissue = ReissueService(runtime: runtime) { services.append(reissue) }
             // One descriptor per connection, and some to spare for the database, exports and logs.
             let descriptors = FileDescriptorLimit.raise(to: configuration.maximumConnections + 256)
@@ -115,8 +133,11 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("at most \(descriptors) open files (LimitNOFILE=): serving \(connections) connections at once, not [server] max_connections = \(configuration.maximumConnections)")
             }
             runtime.logs.prune(now: Int64(Date().timeIntervalSince1970))
+            let router = runtime.routes().router()
+            if configuration.servesMetrics { runtime.metrics.serve(on: router) }
+            let database = configuration.usesPostgres ? "PostgreSQL" : "SQLite"
             let app = Application(
-                router: runtime.routes().router(),
+                router: router,
                 server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bleagent-server",
                                      availableConnectionsDelegate: ConnectionLimit.atMost(connections)),
@@ -125,10 +146,11 @@ struct ServeCommand: AsyncParsableCommand {
                     let port = channel.localAddress?.port ?? configuration.port
                     // One line scripts can wait for (stdout), the rest for the operator (log).
                     FileHandle.standardOutput.write(Data("listening on http://\(configuration.host):\(port)\n".utf8))
+                    notifier.notify("READY=1\nSTATUS=serving on \(configuration.host):\(port), \(database)")
                     ready.logger.notice("""
                         serving: regions \(configuration.regions.joined(separator: ",")); exports in \(configuration.exportDirectory) \
                         (public key \(configuration.publicKeyFile)); admin token in \(configuration.adminTokenFile); \
-                        database \(configuration.databaseURL.hasPrefix("postgres") ? "PostgreSQL" : "SQLite")
+                        database \(database)\(configuration.servesMetrics ? "; metrics at /metrics" : "")
                         """)
                 },
                 logger: logger)
@@ -217,7 +239,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting { () throws(ServerFailure) in
             let statistics = try await options.withRuntime({ runtime throws(ServerError) in try await runtime.database.statistics() },
-                                                           code: { _ in 69 })
+                                                           code: { ServerFailure($0).code })
             if options.json { printJSON(statistics); return }
             print("cases open: \(statistics.openCases), registered: \(statistics.registeredCases); keys queued: \(statistics.pendingKeys); files published: \(statistics.publishedExports)")
         }

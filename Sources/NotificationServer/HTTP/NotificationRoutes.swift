@@ -23,6 +23,8 @@ public struct NotificationRoutes: Sendable {
     public var exportDirectory: String?
     public var clock: AgentClock
     public var logger: Logger
+    /// Times requests and counts registrations and refusals (`/metrics`), when set.
+    public var metrics: ServerMetrics?
 
     public init(registration: RegistrationService, throttle: AttemptThrottle, logThrottle: AttemptThrottle, logs: OperationLogStore,
                 adminToken: String, exportDirectory: String?, clock: AgentClock, logger: Logger) {
@@ -41,6 +43,7 @@ public struct NotificationRoutes: Sendable {
 
     public func router() -> Router<ServerRequestContext> {
         let router = Router(context: ServerRequestContext.self)
+        if let metrics { router.add(middleware: metrics.middleware()) }
         if let exportDirectory {
             router.add(middleware: FileMiddleware(exportDirectory, searchForIndexHtml: false, logger: logger))
         }
@@ -88,6 +91,7 @@ public struct NotificationRoutes: Sendable {
         }
         let now = now()
         if case .wait(let seconds) = await throttle.attempt(client: context.clientKey, now: now) {
+            metrics?.recordRefusal(by: .registration)
             return Self.tooMany(seconds)
         }
         // Charged as a failed guess from here; refunded unless it turns out to be one.
@@ -102,12 +106,14 @@ public struct NotificationRoutes: Sendable {
         do {
             submission = try JSONDecoder().decode(DiagnosisSubmission.self, from: Data(buffer: body))
         } catch {
+            metrics?.record(outcome: .badRequest)
             return (Self.error(.badRequest, "bad_request", "the body is not COCOA's diagnosis JSON: \(Self.decodingProblem(error))"), false)
         }
         let outcome: RegistrationOutcome
         do {
             outcome = try await registration.register(submission, now: now)
         } catch {
+            metrics?.record(failure: error)
             return (failure(error), false)
         }
         switch outcome {
@@ -128,6 +134,7 @@ public struct NotificationRoutes: Sendable {
     private func uploadLog(_ request: Request, context: ServerRequestContext) async throws -> Response {
         var request = request
         if case .wait(let seconds) = await logThrottle.attempt(client: context.clientKey, now: now(), verifies: true) {
+            metrics?.recordRefusal(by: .logs)
             return Self.tooMany(seconds)
         }
         let body = try await request.collectBody(upTo: logs.maximumBytes)

@@ -16,12 +16,14 @@ public struct ExportService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let report = try await runtime.worker.run(now: runtime.now())
+                runtime.metrics.recordExportPass(report)
                 if report.filesWritten + report.filesResumed + report.filesDeleted > 0 {
                     runtime.logger.info("export pass", metadata: [
                         "files": "\(report.filesWritten)", "resumed": "\(report.filesResumed)", "keys": "\(report.keysPublished)",
                         "padding": "\(report.paddingKeys)", "deleted": "\(report.filesDeleted)"])
                 }
             } catch {
+                runtime.metrics.recordExportPass(nil)
                 runtime.logger.error("export pass failed (keys stay queued; next try in \(Int(interval)) s): \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }

@@ -13,14 +13,19 @@ public struct ServerRuntime: Sendable {
     public let worker: ExportWorker
     public let logs: OperationLogStore
     public let logger: Logger
+    /// This process's counters and histograms (`/metrics`).
+    public let metrics: ServerMetrics
     /// Where automatically reissued numbers go (nil: no automatic reissue).
     public var delivery: NumberDelivery? { configuration.deliveryCommand.map { NumberDelivery(command: $0) } }
 
     public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws(ServerError) -> ServerRuntime {
         let secrets = try ServerSecrets.loadOrCreate(configuration)
         let database: any ServerDatabase
-        if configuration.databaseURL.hasPrefix("postgres") {
-            database = try PostgresServerDatabase(url: configuration.databaseURL, logger: logger)
+        if configuration.usesPostgres {
+            // One connection first, within [database] connect_timeout_seconds: a server that is down is one line and exit 69.
+            let settings = try PostgresSettings(configuration)
+            try await settings.probe(logger: logger)
+            database = PostgresServerDatabase(settings: settings, logger: logger)
         } else {
             let path = configuration.databaseURL == "sqlite" ? "\(configuration.dataDirectory)/server.sqlite" : configuration.databaseURL
             database = try SQLiteServerDatabase(path: path)
@@ -39,14 +44,17 @@ public struct ServerRuntime: Sendable {
         exportSettings.minimumKeys = configuration.minimumKeys
         exportSettings.embargoSeconds = Int64(configuration.embargoMinutes) * 60
         exportSettings.retentionDays = Int64(configuration.retentionDays)
+        let metrics = ServerMetrics()
+        var registration = RegistrationService(database: database, secret: secrets.numberSecret, settings: registrationSettings)
+        registration.metrics = metrics
         return ServerRuntime(
             configuration: configuration, database: database, secrets: secrets,
-            registration: RegistrationService(database: database, secret: secrets.numberSecret, settings: registrationSettings),
+            registration: registration,
             worker: ExportWorker(database: database, signer: secrets.signer, settings: exportSettings),
             logs: OperationLogStore(directory: configuration.logDirectory, maximumBytes: configuration.logsMaximumBytes,
                                     retentionSeconds: Int64(configuration.logsRetentionDays) * 86_400,
                                     maximumTotalBytes: configuration.logsMaximumTotalBytes),
-            logger: logger)
+            logger: logger, metrics: metrics)
     }
 
     /// Simulated (or real) unix seconds now.
@@ -55,12 +63,14 @@ public struct ServerRuntime: Sendable {
     public func routes() -> NotificationRoutes {
         let limits = AttemptThrottle.Limits(perClient: configuration.attemptsPerClientPerHour, globalFailures: configuration.failedAttemptsPerHour,
                                             window: 3_600)
-        return NotificationRoutes(registration: registration, throttle: AttemptThrottle(limits: limits),
-                                  // Every upload is charged to the global budget (never refunded): a global rate.
-                                  logThrottle: AttemptThrottle(limits: .init(perClient: 5, globalFailures: configuration.logsUploadsPerHour, window: 3_600)),
-                                  logs: logs, adminToken: secrets.adminToken,
-                                  exportDirectory: configuration.serveExports ? configuration.exportDirectory : nil,
-                                  clock: configuration.clock, logger: logger)
+        var routes = NotificationRoutes(registration: registration, throttle: AttemptThrottle(limits: limits),
+                                        // Every upload is charged to the global budget (never refunded): a global rate.
+                                        logThrottle: AttemptThrottle(limits: .init(perClient: 5, globalFailures: configuration.logsUploadsPerHour, window: 3_600)),
+                                        logs: logs, adminToken: secrets.adminToken,
+                                        exportDirectory: configuration.serveExports ? configuration.exportDirectory : nil,
+                                        clock: configuration.clock, logger: logger)
+        routes.metrics = metrics
+        return routes
     }
 
     public func close() async {
