@@ -104,8 +104,9 @@ struct PostgresConnectionTests {
     }
 
     /// Before: postgres-nio's pool retried a refused connection for ever, every verb hung and the log
-    /// filled. Now opening gives up at once with one line.
-    @Test func aServerThatIsDownIsOneErrorAtOnce() async throws {
+    /// filled. Now opening gives up at once with one line. (At once alone, it takes milliseconds;
+    /// beside the other suites on two cores it has taken 20 s: the bound is loose, the limit catches a hang.)
+    @Test(.timeLimit(.minutes(1))) func aServerThatIsDownIsOneErrorAtOnce() async throws {
         let port = try closedPort()
         var configuration = ServerConfiguration()
         configuration.dataDirectory = TemporaryDirectory().path
@@ -118,7 +119,7 @@ struct PostgresConnectionTests {
         } catch {
             #expect(error == .database("cannot reach PostgreSQL at 127.0.0.1:\(port): connection refused — is it running?"), "\(error)")
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(45))
         // A socket folder where no server listens: the same, with the socket's path.
         configuration.databaseURL = "postgres://en@/keys?host=\(configuration.dataDirectory)"
         await #expect(throws: ServerError.database("cannot reach PostgreSQL at \(configuration.dataDirectory)/.s.PGSQL.5432: no such file or directory — is it running?")) {

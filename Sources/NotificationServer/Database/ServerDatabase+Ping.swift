@@ -16,7 +16,9 @@ extension PostgresServerDatabase {
         do {
             _ = try await client.query("SELECT 1", logger: logger).collect()
         } catch {
-            throw .database("\(description): \(String(describing: error))")
+            // PSQLError's own description is generic on purpose; its server message or code says what happened.
+            let detail = (error as? PSQLError).map { $0.serverInfo?[.message] ?? "\($0.code)" } ?? "\(error)"
+            throw .database("\(description): \(detail)")
         }
     }
 }
