@@ -134,6 +134,19 @@ struct PostgresConnectionTests {
         await database.close()
     }
 
+    /// The watchdog is petted only while the database answers: not once it is closed, nor while
+    /// PostgreSQL is down (the pool's query waits; the time limit answers for it).
+    @Test(.timeLimit(.minutes(1))) func theWatchdogAsksTheDatabase() async throws {
+        let directory = TemporaryDirectory()
+        let sqlite = try await Backend.sqlite.open(in: directory)
+        #expect(await ServiceManagerService.answers(sqlite, within: .seconds(10)))
+        await sqlite.close()
+        #expect(await !ServiceManagerService.answers(sqlite, within: .seconds(10)))
+        let down = try PostgresServerDatabase(url: "postgres://en@127.0.0.1:\(try closedPort())/keys", logger: Logger(label: "test"))
+        #expect(await !ServiceManagerService.answers(down, within: .milliseconds(500)))
+        await down.close()
+    }
+
     /// The real test server over its Unix socket, and over TCP with TLS required.
     @Test(.enabled(if: Backend.postgresURL != nil)) func theTestServerOverASocketAndOverTLS() async throws {
         let url = try #require(Backend.postgresURL)

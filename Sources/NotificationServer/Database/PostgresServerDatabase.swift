@@ -18,11 +18,12 @@ public final class PostgresServerDatabase: ServerDatabase {
         self.init(settings: try PostgresSettings(endpoint: endpoint, password: endpoint.password), logger: logger)
     }
 
-    /// The pool for `settings`. Its background logger says warnings at most: while the server is down
-    /// the pool retries, and each failed attempt would be an info line.
+    /// The pool for `settings`. Its background logger says errors only: while the server is down the
+    /// pool retries, each failed attempt an info line, and its one warning is that a query came before
+    /// `run()` began, which this init's task races harmlessly. Failures reach the log through our queries.
     public init(settings: PostgresSettings, logger: Logger) {
         var background = logger
-        background.logLevel = max(logger.logLevel, .warning)
+        background.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: settings.clientConfiguration(), backgroundLogger: background)
         self.client = client
         self.logger = logger

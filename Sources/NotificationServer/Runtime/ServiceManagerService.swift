@@ -1,6 +1,7 @@
 import HostSupport
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `serve`'s side of `Type=notify` after READY=1 (which the HTTP server sends once it listens):
 /// pets the watchdog (`WatchdogSec=`) every half period while the database answers `SELECT 1` within
@@ -19,9 +20,20 @@ public struct ServiceManagerService: Service {
     public func run() async throws {
         let limit = notifier.watchdogInterval ?? .seconds(15)
         let database = database, logger = logger
+        // Said when the database stops answering and when it answers again, not at every pet.
+        let answering = Answering()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await notifier.watchdogLoop { await Self.answers(database, within: limit, logger: logger) }
+                await notifier.watchdogLoop {
+                    let answers = await Self.answers(database, within: limit)
+                    let was = answering.state.withLock { state in
+                        defer { state = answers }
+                        return state
+                    }
+                    if was && !answers { logger.error("the database does not answer (SELECT 1): the watchdog is no longer petted") }
+                    if !was && answers { logger.notice("the database answers again") }
+                    return answers
+                }
             }
             try? await gracefulShutdown()
             notifier.notify("STOPPING=1")
@@ -29,19 +41,20 @@ public struct ServiceManagerService: Service {
         }
     }
 
-    /// True when the database answers a ping within `limit`; a failure is logged (the watchdog then
-    /// goes unpetted and systemd restarts the server if it lasts `WatchdogSec=`).
-    static func answers(_ database: any ServerDatabase, within limit: Duration, logger: Logger) async -> Bool {
-        let answered = await withinTimeLimit(limit) { () async -> Bool in
+    /// Whether the database answered the last ping (shared by the watchdog's closures).
+    final class Answering: Sendable {
+        let state = Mutex(true)
+    }
+
+    /// True when the database answers a ping within `limit`.
+    static func answers(_ database: any ServerDatabase, within limit: Duration) async -> Bool {
+        await withinTimeLimit(limit) { () async -> Bool in
             do throws(ServerError) {
                 try await database.ping()
                 return true
             } catch {
-                logger.warning("watchdog: the database does not answer: \(error)")
                 return false
             }
-        }
-        if answered == nil { logger.warning("watchdog: the database did not answer within \(limit)") }
-        return answered ?? false
+        } ?? false
     }
 }
