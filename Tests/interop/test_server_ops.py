@@ -204,6 +204,13 @@ class PostgresConnections(ServerCase):
         server.send_signal(signal.SIGTERM)
         self.assertEqual(server.wait(timeout=30), 0)
 
+    def test_a_missing_database_is_a_configuration_error(self):
+        config = self.config(POSTGRES.rsplit("/", 1)[0] + "/no_such_database")
+        result = subprocess.run([SERVER, "status", "--config", config], capture_output=True, text=True, timeout=60, env=self.env())
+        self.assertEqual(result.returncode, 78, result.stderr)
+        self.assertIn("refused the connection", result.stderr)
+        self.assertIn("no_such_database", result.stderr)
+
     def test_unix_socket(self):
         folder = self.setting("unix_socket_directories").split(",")[0].strip()
         port = POSTGRES.rsplit(":", 1)[1].split("/")[0]
