@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
     ],
     targets: [
         // OpenSSL's libcrypto, used only by the core's fast crypto back-end (HKDF + AES-ECB batches).
@@ -66,7 +69,7 @@ let package = Package(
 
         // What the agent and the server share with the host: child processes (signal mask cleared),
         // operator hook commands with a time limit, datagrams to journald and systemd.
-        .target(name: "HostSupport"),
+        .target(name: "HostSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
 
         // Typed, path-aware TOML reading shared by the agent's and the server's configuration files.
         .target(name: "TOMLConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
@@ -102,6 +105,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                // /metrics: counters and histograms through swift-metrics' API, kept and rendered by
+                // swift-prometheus (a registry per runtime: no global metrics system).
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 
@@ -189,7 +198,7 @@ let package = Package(
         .testTarget(name: "FieldReportTests", dependencies: ["FieldReport", "ExposureNotification", "TestSupport"]),
         .testTarget(name: "FieldTrialsTests", dependencies: ["FieldTrials", "ExposureNotification"]),
         .testTarget(name: "DurabilityTests", dependencies: ["Durability", "TestSupport"]),
-        .testTarget(name: "HostSupportTests", dependencies: ["HostSupport", "TestSupport"]),
+        .testTarget(name: "HostSupportTests", dependencies: ["HostSupport", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "ContactStoreTests",
             dependencies: [

@@ -31,7 +31,6 @@ if [ "$(id -u)" -eq 0 ]; then
   install -m 0755 "$BUILD_DIR/release/release/bleagent-server" "$dest/bleagent-server"
   # The notification server: unit (not enabled: `systemctl enable --now bleagent-server`) and a documented configuration.
   install -D -m 0644 systemd/bleagent-server.service /etc/systemd/system/bleagent-server.service
-  [ -f /etc/bleagent/server.toml ] || install -D -m 0644 systemd/server.toml /etc/bleagent/server.toml
   # The daemon: unit, its user, its D-Bus policy, a documented configuration (kept if present).
   install -D -m 0644 systemd/bleagent.service /etc/systemd/system/bleagent.service
   install -D -m 0644 systemd/bleagent-notify.service /etc/systemd/user/bleagent-notify.service
@@ -45,6 +44,10 @@ if [ "$(id -u)" -eq 0 ]; then
   rm -rf /usr/local/share/bleagent/realstack && mkdir -p /usr/local/share/bleagent && cp -rp Harness/realstack /usr/local/share/bleagent/realstack
   if command -v systemd-sysusers >/dev/null; then systemd-sysusers /etc/sysusers.d/bleagent.conf
   elif ! id bleagent >/dev/null 2>&1; then useradd --system --home-dir /var/lib/bleagent --shell /usr/sbin/nologin bleagent; fi
+  if ! getent group bleagent-server >/dev/null; then groupadd --system bleagent-server; fi
+  # The server's configuration, 0640 root:bleagent-server (the unit's group): it may come to hold the
+  # database password (better: [database] password_file).
+  [ -f /etc/bleagent/server.toml ] || install -D -m 0640 -g bleagent-server systemd/server.toml /etc/bleagent/server.toml
   # Contact days are health information: the daemon shows them to root and the bleagent group only.
   # The desktop user who ran set-up (through sudo) joins the group, and is told so.
   if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && ! id -nG "$SUDO_USER" | tr ' ' '\n' | grep -qx bleagent; then

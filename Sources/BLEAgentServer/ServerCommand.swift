@@ -11,12 +11,15 @@ struct ServerCommand: AsyncParsableCommand {
         listening on 127.0.0.1:8080. /etc/bleagent/server.toml (or --config) changes any of it,
         PostgreSQL included ([database] url = "postgres://…"). `init` creates the secrets, once.
 
-        Exit codes: 0 done, 1 failure, 65 a configuration problem (a missing secret included),
-        66 no such case, 69 the database is unreachable or missing, 74 the export files cannot be
-        written, 75 another instance is exporting (try again later).
+        Logs go to the journal (journalctl -t bleagent-server; -p err for the errors), or to stderr without one.
+        `config check` shows the effective settings and checks the secret files' permissions.
+
+        Exit codes: 0 done, 1 failure, 66 no such case, 69 the database is unreachable or missing,
+        74 the export files cannot be written, 75 another instance is exporting (try again later),
+        78 a configuration problem (a missing secret included).
         """,
         version: "0.8.0",
-        subcommands: [InitCommand.self, ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self]
+        subcommands: [InitCommand.self, ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self, ConfigCommand.self]
     )
 }
 

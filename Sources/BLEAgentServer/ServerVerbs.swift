@@ -10,8 +10,19 @@ import TOMLConfiguration
 
 /// A failure printed as one line with a meaningful exit code.
 struct ServerFailure: Error {
+    /// EX_CONFIG: the configuration (file, options, secret files) is wrong.
+    static let configurationCode: Int32 = 78
+    /// EX_UNAVAILABLE: the database cannot be reached.
+    static let unavailableCode: Int32 = 69
+
     var message: String
     var code: Int32
+}
+
+extension ServerFailure {
+    init(_ error: ServerError) {
+        self.init(message: error.description, code: error.exitCode)
+    }
 }
 
 extension ServerOptions {
@@ -20,7 +31,7 @@ extension ServerOptions {
         do {
             configuration = try ServerConfiguration.load(path: config)
         } catch {
-            throw ServerFailure(message: error.description, code: 65)
+            throw ServerFailure(message: error.description, code: ServerFailure.configurationCode)
         }
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if let database { configuration.databaseURL = database }
@@ -33,7 +44,7 @@ extension ServerOptions {
         do {
             return try await ServerRuntime.open(configuration, logger: logger)
         } catch {
-            throw ServerFailure(message: error.description, code: error.exitCode)
+            throw ServerFailure(error)
         }
     }
 
@@ -67,7 +78,12 @@ func printJSON(_ value: some Encodable) {
     if let data = try? SnakeCaseJSON.encoder([.sortedKeys, .prettyPrinted]).encode(value) { print(String(decoding: data, as: UTF8.self)) }
 }
 
+/// swift-log goes to the journal (SYSLOG_IDENTIFIER=bleagent-server, the level as PRIORITY), or to
+/// stderr where there is none; once per process.
+private let loggingBootstrap: Void = LoggingSystem.bootstrap { label in JournalLogHandler(label: label, identifier: "bleagent-server") }
+
 func makeLogger() -> Logger {
+    loggingBootstrap
     var logger = Logger(label: "bleagent-server")
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     return logger
@@ -93,14 +109,16 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try await options.open(logger: logger) { configuration throws(ServerFailure) in
                 guard let listen else { return }
                 guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-                    throw ServerFailure(message: "--listen expects HOST:PORT", code: 65)
+                    throw ServerFailure(message: "--listen expects HOST:PORT", code: ServerFailure.configurationCode)
                 }
                 configuration.host = String(listen[..<colon])
                 configuration.port = port
             }
             let configuration = runtime.configuration
             let ready = runtime
-            var services: [any Service] = [ExportService(runtime: runtime)]
+            let notifier = SystemdNotifier()
+            var services: [any Service] = [ExportService(runtime: runtime),
+                                            ServiceManagerService(notifier: notifier, database: runtime.database, logger: logger)]
             if let reissue = ReissueService(runtime: runtime) { services.append(reissue) }
             // One descriptor per connection, and some to spare for the database, exports and logs.
             let descriptors = FileDescriptorLimit.raise(to: configuration.maximumConnections + 256)
@@ -109,8 +127,11 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("at most \(descriptors) open files (LimitNOFILE=): serving \(connections) connections at once, not [server] max_connections = \(configuration.maximumConnections)")
             }
             runtime.logs.prune(now: Int64(Date().timeIntervalSince1970))
+            let router = runtime.routes().router()
+            if configuration.servesMetrics { runtime.metrics.serve(on: router) }
+            let database = configuration.usesPostgres ? "PostgreSQL" : "SQLite"
             let app = Application(
-                router: runtime.routes().router(),
+                router: router,
                 server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
                 configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bleagent-server",
                                      availableConnectionsDelegate: ConnectionLimit.atMost(connections)),
@@ -119,11 +140,12 @@ struct ServeCommand: AsyncParsableCommand {
                     let port = channel.localAddress?.port ?? configuration.port
                     // One line scripts can wait for (stdout), the rest for the operator (log).
                     FileHandle.standardOutput.write(Data("listening on http://\(configuration.host):\(port)\n".utf8))
+                    notifier.notify("READY=1\nSTATUS=serving on \(configuration.host):\(port), \(database)")
                     ready.logger.notice("""
                         serving as \(configuration.instanceName): regions \(configuration.regions.joined(separator: ",")); \
                         exports mirrored to \(configuration.mirrorDirectory ?? "nowhere (database only)") \
                         (public key \(configuration.publicKeyFile)); admin token in \(configuration.adminTokenFile); \
-                        database \(configuration.databaseURL.hasPrefix("postgres") ? "PostgreSQL" : "SQLite")
+                        database \(database)\(configuration.servesMetrics ? "; metrics at /metrics" : "")
                         """)
                 },
                 logger: logger)
@@ -251,7 +273,7 @@ struct InitCommand: AsyncParsableCommand {
             do throws(ServerError) {
                 created = try ServerSecrets.create(configuration)
             } catch {
-                throw ServerFailure(message: error.description, code: error.exitCode)
+                throw ServerFailure(error)
             }
             let fingerprints = try await options.withRuntime { runtime throws(ServerError) in runtime.secrets.fingerprints }
             if options.json {
@@ -291,7 +313,7 @@ extension ServerOptions {
                 throw error
             }
         } catch {
-            throw ServerFailure(message: error.description, code: error.exitCode)
+            throw ServerFailure(error)
         }
     }
 }
@@ -300,8 +322,8 @@ extension ServerError {
     /// One exit code per kind of failure, for every verb.
     var exitCode: Int32 {
         switch self {
-        case .configuration: 65
-        case .database, .missing: 69
+        case .configuration: ServerFailure.configurationCode
+        case .database, .missing: ServerFailure.unavailableCode
         case .leaseLost: 75
         case .storage: 74
         case .signing: 1

@@ -54,7 +54,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         if let sqlite = database as? SQLiteServerDatabase {
             other = try SQLiteServerDatabase(path: sqlite.path)
         } else if let postgres = database as? PostgresServerDatabase {
-            other = try PostgresServerDatabase(url: postgres.description, logger: Logger(label: "test"))
+            other = PostgresServerDatabase(settings: postgres.settings, logger: Logger(label: "test"))
         } else {
             throw ServerError.configuration("unknown back-end")
         }

@@ -4,6 +4,7 @@ import BlueZ
 import ContactStore
 import DBus
 import Foundation
+import HostSupport
 import Logging
 import ServiceLifecycle
 
@@ -34,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            LoggingSystem.bootstrap { label in JournalLogHandler(label: label) }
+            LoggingSystem.bootstrap { label in JournalLogHandler(label: label, identifier: "bleagent") }
             let logger = Logger(label: "bleagent")
             let configuration: AgentConfiguration
             do { configuration = try AgentConfiguration.load(path: config) } catch { throw CLIError(.configuration, "\(error)") }

@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds = 30
     /// `[server] max_connections`: connections open at once; more wait in the listen queue.
     public var maximumConnections = 4_000
+    /// `[server] metrics`: serve `GET /metrics` (Prometheus) on the same listener.
+    public var servesMetrics = true
     public var clock = AgentClock.real
     /// `[server] instance`: this instance's name among those sharing a database (the export lease's
     /// holder, in logs and `status`). Default: host name and process id.
@@ -31,6 +33,15 @@ public struct ServerConfiguration: Sendable {
 
     /// `[database] url`: "sqlite" (a file in the data directory), a path ending in .sqlite, or postgres://…
     public var databaseURL = "sqlite"
+    /// `[database] password_file`: a file holding the PostgreSQL password, or credential:NAME.
+    public var databasePasswordFile: String?
+    /// `[database] tls` and `ca_file` (for verify-full; default: the system's roots).
+    public var databaseTLS = PostgresSettings.TLSMode.disable
+    public var databaseCAFile: String?
+    /// `[database] connect_timeout_seconds`: how long opening PostgreSQL may take before the verb gives up (exit 69).
+    public var databaseConnectTimeoutSeconds: Int64 = 10
+    /// True for a PostgreSQL URL (else SQLite).
+    public var usesPostgres: Bool { databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") }
 
     /// `[registration]`
     public var regions = ["440"]
@@ -108,7 +119,7 @@ public struct ServerConfiguration: Sendable {
         var configuration = ServerConfiguration()
         try reader.allow(["server", "database", "registration", "export", "logs", "secrets"])
         if let server = try reader.table("server") {
-            try server.allow(["listen", "data_directory", "public_url", "serve_exports", "clock", "idle_timeout_seconds", "max_connections",
+            try server.allow(["listen", "data_directory", "public_url", "serve_exports", "clock", "idle_timeout_seconds", "max_connections", "metrics",
                               "instance", "trusted_proxies"])
             if let instance = try server.string("instance") {
                 guard !instance.isEmpty, instance.count <= 64, instance.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
@@ -119,6 +130,7 @@ public struct ServerConfiguration: Sendable {
             configuration.trustedProxies = try server.strings("trusted_proxies", expected: "an IP address") { text in
                 text.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } && !text.isEmpty
             } ?? []
+            configuration.servesMetrics = try server.bool("metrics") ?? configuration.servesMetrics
             configuration.idleTimeoutSeconds = try server.integer("idle_timeout_seconds", in: 1...3_600) ?? configuration.idleTimeoutSeconds
             configuration.maximumConnections = try server.integer("max_connections", in: 16...1_000_000) ?? configuration.maximumConnections
             if let listen = try server.string("listen") {
@@ -142,13 +154,30 @@ public struct ServerConfiguration: Sendable {
             }
         }
         if let database = try reader.table("database") {
-            try database.allow(["url"])
+            try database.allow(["url", "password_file", "tls", "ca_file", "connect_timeout_seconds"])
             if let url = try database.string("url") {
                 guard url == "sqlite" || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.hasSuffix(".sqlite") else {
-                    throw database.error("url", "expected \"sqlite\", a path ending in .sqlite, or postgres://user:password@host:port/database")
+                    throw database.error("url", "expected \"sqlite\", a path ending in .sqlite, or postgres://user@host:port/database")
+                }
+                if url.hasPrefix("postgres") {
+                    do throws(ServerError) {
+                        _ = try PostgresEndpoint(url: url)
+                    } catch {
+                        guard case .configuration(let detail) = error else { throw database.error("url", "\(error)") }
+                        throw database.error("url", detail)
+                    }
                 }
                 configuration.databaseURL = url
             }
+            configuration.databasePasswordFile = try database.string("password_file")
+            if let tls = try database.string("tls") {
+                guard let mode = PostgresSettings.TLSMode(rawValue: tls) else {
+                    throw database.error("tls", "expected one of \(PostgresSettings.TLSMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+                }
+                configuration.databaseTLS = mode
+            }
+            configuration.databaseCAFile = try database.string("ca_file")
+            configuration.databaseConnectTimeoutSeconds = Int64(try database.integer("connect_timeout_seconds", in: 1...300) ?? Int(configuration.databaseConnectTimeoutSeconds))
         }
         if let registration = try reader.table("registration") {
             try registration.allow(["regions", "attempts_per_client_per_hour", "failed_attempts_per_hour", "number_lifetime_minutes", "delivery_command"])

@@ -10,34 +10,33 @@ public final class PostgresServerDatabase: ServerDatabase {
     let client: PostgresClient
     let logger: Logger
     let description: String
+    /// How it connects (another connection to the same database: `init(settings:logger:)` again).
+    public let settings: PostgresSettings
     private let runner: Task<Void, Never>
 
-    /// `postgres://user:password@host:port/database` (TLS off: use a local socket or a trusted network).
-    public init(url: String, logger: Logger) throws(ServerError) {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, let user = components.user else {
-            throw .configuration("database url \"\(Self.redacted(url))\" is not postgres://user:password@host:port/database")
-        }
-        let database = String(components.path.drop(while: { $0 == "/" }))
-        let configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
-                                                         password: components.password, database: database.isEmpty ? nil : database,
-                                                         tls: .disable)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    /// `postgres://user:password@host:port/database`, TLS off, no probe (see `PostgresSettings` for the rest).
+    public convenience init(url: String, logger: Logger) throws(ServerError) {
+        let endpoint = try PostgresEndpoint(url: url)
+        self.init(settings: try PostgresSettings(endpoint: endpoint, password: endpoint.password), logger: logger)
+    }
+
+    /// The pool for `settings`. Its background logger says errors only: while the server is down the
+    /// pool retries, each failed attempt an info line, and its one warning is that a query came before
+    /// `run()` began, which this init's task races harmlessly. Failures reach the log through our queries.
+    public init(settings: PostgresSettings, logger: Logger) {
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: settings.clientConfiguration(), backgroundLogger: background)
         self.client = client
         self.logger = logger
-        description = Self.redacted(url)
+        description = settings.endpoint.place
+        self.settings = settings
         runner = Task { await client.run() }
     }
 
     public func close() async {
         runner.cancel()
         _ = await runner.value
-    }
-
-    static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? "postgres://…"
     }
 
     private func failure(_ error: any Error) -> ServerError {

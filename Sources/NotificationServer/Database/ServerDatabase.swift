@@ -13,6 +13,9 @@ public protocol ServerDatabase: Sendable {
     /// Closes connections (the object is unusable afterwards).
     func close() async
 
+    /// A cheap query (`SELECT 1`): the database answers. The watchdog pets only while it does.
+    func ping() async throws(ServerError)
+
     /// A new case with its first number. False when the number's hash already exists (draw again).
     func createCase(id: String, numberHash: Data, now: Int64, expiresAt: Int64) async throws(ServerError) -> Bool
 

@@ -29,6 +29,8 @@ public struct NotificationRoutes: Sendable {
     public var logger: Logger
     /// Load balancers whose X-Real-IP / X-Forwarded-For name the client (see `ClientAddress`).
     public var trustedProxies: Set<String> = []
+    /// Times requests and counts registrations and refusals (`/metrics`), when set.
+    public var metrics: ServerMetrics?
 
     public init(registration: RegistrationService, throttle: AttemptThrottle, logThrottle: AttemptThrottle, logs: OperationLogStore,
                 adminToken: String, exportContainer: String?, clock: AgentClock, logger: Logger) {
@@ -47,6 +49,7 @@ public struct NotificationRoutes: Sendable {
 
     public func router() -> Router<ServerRequestContext> {
         let router = Router(context: ServerRequestContext.self)
+        if let metrics { router.add(middleware: metrics.middleware()) }
         if let exportContainer {
             router.get("\(exportContainer)/:region/:file") { request, context in
                 await publishedFile(request, region: context.parameters.get("region") ?? "", file: context.parameters.get("file") ?? "")
@@ -98,7 +101,9 @@ public struct NotificationRoutes: Sendable {
         let attempt: Int64
         do throws(ServerError) {
             switch try await throttle.attempt(client: client(of: request, context: context), now: now) {
-            case .wait(let seconds): return Self.tooMany(seconds)
+            case .wait(let seconds):
+                metrics?.recordRefusal(by: .registration)
+                return Self.tooMany(seconds)
             case .allowed(let id): attempt = id
             }
         } catch {
@@ -155,12 +160,14 @@ public struct NotificationRoutes: Sendable {
         do {
             submission = try JSONDecoder().decode(DiagnosisSubmission.self, from: Data(buffer: body))
         } catch {
+            metrics?.record(outcome: .badRequest)
             return (Self.error(.badRequest, "bad_request", "the body is not COCOA's diagnosis JSON: \(Self.decodingProblem(error))"), false)
         }
         let outcome: RegistrationOutcome
         do {
             outcome = try await registration.register(submission, now: now)
         } catch {
+            metrics?.record(failure: error)
             return (failure(error), false)
         }
         switch outcome {
@@ -178,6 +185,7 @@ public struct NotificationRoutes: Sendable {
         var request = request
         do throws(ServerError) {
             if case .wait(let seconds) = try await logThrottle.attempt(client: client(of: request, context: context), now: now(), verifies: true) {
+                metrics?.recordRefusal(by: .logs)
                 return Self.tooMany(seconds)
             }
         } catch {

@@ -46,6 +46,8 @@ public struct RegistrationService: Sendable {
     public let database: any ServerDatabase
     let secret: SymmetricKey
     public let settings: Settings
+    /// Counts the database's answers to registrations (`/metrics`), when set.
+    public var metrics: ServerMetrics?
 
     public init(database: any ServerDatabase, secret: SymmetricKey, settings: Settings) {
         self.database = database
@@ -164,6 +166,7 @@ public struct RegistrationService: Sendable {
         } catch {
             throw .server(error)
         }
+        metrics?.record(result: result)
         switch result {
         case .registered, .repeated: return .registered(accepted: validated.keys.count, dropped: validated.droppedCount)
         case .unknownNumber: return .unknownNumber

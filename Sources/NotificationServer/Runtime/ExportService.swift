@@ -16,6 +16,7 @@ public struct ExportService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let report = try await runtime.worker.run(now: runtime.now(), nowMillis: runtime.nowMillis())
+                runtime.metrics.recordExportPass(report)
                 if let holder = report.leaseHolder {
                     runtime.logger.debug("export pass skipped: \(holder) holds the export lease")
                 } else if report.filesWritten + report.filesResumed + report.filesDeleted > 0 {
@@ -24,6 +25,7 @@ public struct ExportService: Service {
                         "padding": "\(report.paddingKeys)", "deleted": "\(report.filesDeleted)"])
                 }
             } catch {
+                runtime.metrics.recordExportPass(nil)
                 runtime.logger.error("export pass failed (keys stay queued; next try in \(Int(interval)) s): \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }

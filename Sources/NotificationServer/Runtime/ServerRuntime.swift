@@ -14,6 +14,8 @@ public struct ServerRuntime: Sendable {
     public let worker: ExportWorker
     public let logs: OperationLogStore
     public let logger: Logger
+    /// This process's counters and histograms (`/metrics`).
+    public let metrics: ServerMetrics
     /// Where automatically reissued numbers go (nil: no automatic reissue).
     public var delivery: NumberDelivery? { configuration.deliveryCommand.map { NumberDelivery(command: $0) } }
 
@@ -39,22 +41,28 @@ public struct ServerRuntime: Sendable {
         exportSettings.minimumKeys = configuration.minimumKeys
         exportSettings.embargoSeconds = Int64(configuration.embargoMinutes) * 60
         exportSettings.retentionDays = Int64(configuration.retentionDays)
+        let metrics = ServerMetrics()
+        var registration = RegistrationService(database: database, secret: secrets.numberSecret, settings: registrationSettings)
+        registration.metrics = metrics
         return ServerRuntime(
             configuration: configuration, database: database, secrets: secrets,
-            registration: RegistrationService(database: database, secret: secrets.numberSecret, settings: registrationSettings),
+            registration: registration,
             worker: ExportWorker(database: database, signer: secrets.signer, settings: exportSettings),
             logs: OperationLogStore(directory: configuration.logDirectory, maximumBytes: configuration.logsMaximumBytes,
                                     retentionSeconds: Int64(configuration.logsRetentionDays) * 86_400,
                                     maximumTotalBytes: configuration.logsMaximumTotalBytes),
-            logger: logger)
+            logger: logger, metrics: metrics)
     }
 
     /// The configured database, its tables created or upgraded. Without `create` (the read-only
     /// verbs) a SQLite file that does not exist is an error, not a new empty database.
     public static func openDatabase(_ configuration: ServerConfiguration, logger: Logger, create: Bool) async throws(ServerError) -> any ServerDatabase {
         let database: any ServerDatabase
-        if configuration.databaseURL.hasPrefix("postgres") {
-            database = try PostgresServerDatabase(url: configuration.databaseURL, logger: logger)
+        if configuration.usesPostgres {
+            // One connection first, within [database] connect_timeout_seconds: a server that is down is one line and exit 69.
+            let settings = try PostgresSettings(configuration)
+            try await settings.probe(logger: logger)
+            database = PostgresServerDatabase(settings: settings, logger: logger)
         } else {
             let path = configuration.databaseURL == "sqlite" ? "\(configuration.dataDirectory)/server.sqlite" : configuration.databaseURL
             if !create && !FileManager.default.fileExists(atPath: path) {
@@ -95,6 +103,7 @@ public struct ServerRuntime: Sendable {
                                         exportContainer: configuration.serveExports ? configuration.container : nil,
                                         clock: configuration.clock, logger: logger)
         routes.trustedProxies = Set(configuration.trustedProxies)
+        routes.metrics = metrics
         return routes
     }
 

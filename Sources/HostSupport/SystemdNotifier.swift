@@ -1,19 +1,18 @@
 import Foundation
-import HostSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The service manager's side of `Type=notify`: READY=1, STATUS=…, WATCHDOG=1 datagrams to
-/// `$NOTIFY_SOCKET` (abstract when it starts with `@`). Does nothing when not run by systemd.
-struct SystemdNotifier: Sendable {
-    let socketPath: String?
-    /// Half of `$WATCHDOG_USEC`, when the watchdog is on.
-    let watchdogInterval: Duration?
+/// The service manager's side of `Type=notify`: READY=1, STATUS=…, STOPPING=1, WATCHDOG=1 datagrams
+/// to `$NOTIFY_SOCKET` (abstract when it starts with `@`). Does nothing when not run by systemd.
+public struct SystemdNotifier: Sendable {
+    public let socketPath: String?
+    /// Half of `$WATCHDOG_USEC`, when the watchdog is on (and meant for this process).
+    public let watchdogInterval: Duration?
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         socketPath = environment["NOTIFY_SOCKET"]
-        if let usec = environment["WATCHDOG_USEC"].flatMap(UInt64.init), usec > 0,
+        if let usec = environment["WATCHDOG_USEC"].flatMap(UInt64.init), usec > 0, usec <= UInt64(Int64.max),
            environment["WATCHDOG_PID"].flatMap(Int32.init).map({ $0 == getpid() }) ?? true {
             watchdogInterval = .microseconds(Int64(usec / 2))
         } else {
@@ -22,13 +21,13 @@ struct SystemdNotifier: Sendable {
     }
 
     @discardableResult
-    func notify(_ state: String) -> Bool {
+    public func notify(_ state: String) -> Bool {
         guard let socketPath, !socketPath.isEmpty else { return false }
         return UnixDatagram.send(Array(state.utf8), to: socketPath)
     }
 
     /// Pets the watchdog until cancelled, as long as `healthy` says the daemon's loops are alive.
-    func watchdogLoop(healthy: @escaping @Sendable () async -> Bool) async {
+    public func watchdogLoop(healthy: @escaping @Sendable () async -> Bool) async {
         guard let watchdogInterval else { return }
         while !Task.isCancelled {
             if await healthy() { notify("WATCHDOG=1") }
