@@ -15,7 +15,7 @@ struct ServerCommand: AsyncParsableCommand {
         66 no such case, 69 the database is unreachable or missing, 74 the export files cannot be
         written, 75 another instance is exporting (try again later).
         """,
-        version: "0.8.0",
+        version: ServerVersion.current,
         subcommands: [InitCommand.self, ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self]
     )
 }
