@@ -118,6 +118,9 @@ let package = Package(
         // risk model. Pure (no I/O), so the benchmark can build a large one.
         .target(name: "FieldReport", dependencies: ["ExposureNotification"]),
 
+        // The one release number both executables print.
+        .target(name: "Release"),
+
         // `bleagent-server`: serve, export, issue processing numbers.
         .executableTarget(
             name: "BLEAgentServer",
@@ -126,6 +129,7 @@ let package = Package(
                 "ExposureNotification",
                 "TOMLConfiguration",
                 "HostSupport",
+                "Release",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -151,6 +155,7 @@ let package = Package(
                 "Durability",
                 "HostSupport",
                 "FieldReport",
+                "Release",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TOMLConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

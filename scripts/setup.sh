@@ -12,12 +12,35 @@ cd "$top"
 stage "install build dependencies"
 apt_install "${BUILD_PACKAGES[@]}"
 
+# The toolchain: Swift 6.3.1 (lib.sh puts /opt/swift/usr/bin first on PATH).
+swift_needed=6.3.1
+if ! command -v swift >/dev/null 2>&1; then
+  cat >&2 <<EOF_SWIFT
+error: Swift $swift_needed is needed and there is no swift on PATH (nor in /opt/swift/usr/bin).
+  Get it from https://www.swift.org/install/linux/ (the swift-$swift_needed-RELEASE tarball for this
+  distribution and architecture) and unpack it so that /opt/swift/usr/bin/swift exists, e.g.:
+    sudo mkdir -p /opt/swift && sudo tar -xzf swift-$swift_needed-RELEASE-*.tar.gz -C /opt/swift --strip-components=1
+  then run scripts/setup.sh again.
+EOF_SWIFT
+  exit 1
+fi
+swift_version=$(swift --version 2>/dev/null | grep -oE 'Swift version [0-9.]+' | head -1 | cut -d' ' -f3)
+echo "    Swift ${swift_version:-unknown} at $(command -v swift) (this project needs $swift_needed)"
+[ "$swift_version" = "$swift_needed" ] || echo "    warning: not Swift $swift_needed: the build may fail; get $swift_needed from https://www.swift.org/install/linux/ into /opt/swift" >&2
+
 stage "build bleagent and bleagent-server (release)"
 for product in bleagent bleagent-server; do
-  # The build's own status decides (a binary left by an earlier build must not be installed).
+  # The build's own status decides (a binary left by an earlier build must not be installed). Its
+  # progress shows as every 25th step (and the first and last) of its [N/M] lines; everything else it says passes through.
   set +e
   swift build -c release --scratch-path "$BUILD_DIR/release" --product "$product" 2>&1 \
-    | grep -Ev "^\[[0-9]+/[0-9]+\]|unhandled; explicitly declare"
+    | awk '/unhandled; explicitly declare/ { next }
+           match($0, /^\[[0-9]+\/[0-9]+\]/) {
+             split(substr($0, 2, RLENGTH - 2), step, "/")
+             if (step[1] == 1 || step[1] == step[2] || step[1] % 25 == 0) { print "    " $0; fflush() }
+             next
+           }
+           { print; fflush() }'
   rc=${PIPESTATUS[0]}
   set -e
   [ "$rc" -eq 0 ] && [ -x "$BUILD_DIR/release/release/$product" ] || { echo "build of $product failed (swift build exit $rc)" >&2; exit 1; }

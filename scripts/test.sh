@@ -17,8 +17,26 @@ stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
 # chromium: renders `bleagent field report` headless, offline, as a person would see it.
 # nginx: the load balancer in front of three servers (Tests/interop/test_scaleout.py).
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs chromium nginx
-python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo 2>&1 | grep -v "Running pip as the 'root' user" || true
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi python3-venv postgresql e2fsprogs chromium nginx
+# The interop tests' Python packages go into a venv of their own: Debian's Python refuses `pip install`
+# system-wide ("externally-managed-environment"). --system-site-packages keeps Debian's python3-dbus
+# and python3-gi visible. A failure stops here, with pip's own message.
+# Debian's own python3 (not a pyenv or /usr/local one earlier on PATH): its site-packages hold them.
+venv="$BUILD_DIR/venv"
+system_python=/usr/bin/python3
+[ -x "$system_python" ] || system_python=python3
+if [ ! -x "$venv/bin/python" ]; then
+  "$system_python" -m venv --system-site-packages "$venv" \
+    || { echo "error: $system_python -m venv $venv failed (is python3-venv installed?)" >&2; exit 1; }
+fi
+pip_log=$(mktemp)
+if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo >"$pip_log" 2>&1; then
+  cat "$pip_log" >&2
+  echo "error: pip could not install protobuf, cryptography and bluezoo into $venv (its message is above)" >&2
+  exit 1
+fi
+rm -f "$pip_log"
+echo "    python packages in $venv: $("$venv/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -Ei '^(protobuf|cryptography|bluezoo) ' | tr -s ' ' | paste -sd, -)"
 
 if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
   echo "note: ../shared/fixtures is missing: tests that need the public GAEN fixtures are skipped (set BLEAGENT_FIXTURES)"
@@ -61,7 +79,8 @@ fi
 
 stage "interop tests (Python protobuf + cryptography + openssl)"
 set +e
-BLEAGENT="$bin/bleagent" python3 -m unittest discover -s Tests/interop -p 'test_*.py' -v >"$log_dir/interop.log" 2>&1
+# The venv's python (and its bin, for the bluezoo command) runs them.
+PATH="$venv/bin:$PATH" BLEAGENT="$bin/bleagent" "$venv/bin/python" -m unittest discover -s Tests/interop -p 'test_*.py' -v >"$log_dir/interop.log" 2>&1
 rc=$?
 set -e
 tail -n 40 "$log_dir/interop.log"

@@ -18,7 +18,7 @@ struct ServerCommand: AsyncParsableCommand {
         74 the export files cannot be written, 75 another instance is exporting (try again later),
         78 a configuration problem (a missing secret included).
         """,
-        version: "0.8.0",
+        version: ServerVersion.current,
         subcommands: [InitCommand.self, ServeCommand.self, ExportCommand.self, NumberCommand.self, StatusCommand.self, ConfigCommand.self]
     )
 }

@@ -13,10 +13,9 @@ extension ContactStore {
 
     /// The same figures without opening the store for writing and without its key: they come from
     /// the clear per-day counts. Works while the daemon holds the store.
+    /// A missing store is `.noStore` and an unreadable one `.permissionDenied`; nothing is created.
     public static func statistics(of directory: StoreDirectory, now: Int64) throws(StoreError) -> StoreStatistics {
-        guard FileManager.default.fileExists(atPath: directory.database) else {
-            return StoreStatistics(days: [], sizeOnDisk: directory.sizeOnDisk(), oldestRecordAge: nil, epochsHeld: 0, chunks: 0)
-        }
+        try directory.checkStore(writing: false)
         let pool = try openDatabase(directory, readOnly: true)
         defer { try? pool.close() }
         do {

@@ -55,13 +55,15 @@ public final class ContactStore: Sendable {
 
     /// Opens (creating if needed) the store in `directory`, then forgets whatever has expired by `now`
     /// (unix seconds), however long the agent was down — unless `expiring` is false: `now` comes from
-    /// a clock not trusted yet, and expiry destroys.
+    /// a clock not trusted yet, and expiry destroys. With `creating` false nothing is created: no
+    /// folder, key or database (a missing store is `.noStore`, one this user may not use
+    /// `.permissionDenied`), for verbs that only read.
     public static func open(_ directory: StoreDirectory, configuration: Configuration = Configuration(),
-                            now: Int64, expiring: Bool = true) async throws(StoreError) -> ContactStore {
-        try directory.prepare()
+                            now: Int64, expiring: Bool = true, creating: Bool = true) async throws(StoreError) -> ContactStore {
+        if creating { try directory.prepare() } else { try directory.checkStore(writing: true) }
         let lock = try directory.lock()
         do {
-            let master = try MasterKey.load(configuration.keySource, directory: directory, create: true)
+            let master = try MasterKey.load(configuration.keySource, directory: directory, create: creating)
             let keyFile = EpochKeyFile(directory: directory, sealingKey: master.derived("epoch-keys-v1"))
             var contents = try keyFile.load() ?? EpochKeyFile.Contents(sequence: 0, keys: [:])
             if contents.sequence == 0 { try keyFile.save(&contents) }

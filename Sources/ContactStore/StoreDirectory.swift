@@ -56,6 +56,26 @@ public struct StoreDirectory: Sendable {
         }
     }
 
+    /// Checks, creating nothing, that a store is here and that this user may read it (and, with
+    /// `writing`, change it): a missing folder or database is `.noStore`, a refused one
+    /// `.permissionDenied`. What read-only verbs call before they open anything.
+    public func checkStore(writing: Bool) throws(StoreError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .noStore(directory: path) }
+            if code == EACCES || code == EPERM { throw .permissionDenied("cannot read \(path)") }
+            throw .io("\(path): \(String(cString: strerror(code)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .directory("\(path) is not a directory") }
+        guard access(path, R_OK | X_OK) == 0 else { throw .permissionDenied("cannot read \(path)") }
+        guard FileManager.default.fileExists(atPath: database) else { throw .noStore(directory: path) }
+        guard access(database, R_OK) == 0 else { throw .permissionDenied("cannot read \(database)") }
+        if writing, access(path, W_OK) != 0 || access(database, W_OK) != 0 {
+            throw .permissionDenied("cannot change \(path)")
+        }
+    }
+
     /// An exclusive lock on the store, held while the returned descriptor is open.
     ///
     /// A lock just released can still be held for a moment by a child another thread of this
@@ -135,7 +155,7 @@ public struct StoreDirectory: Sendable {
     static func errnoError(_ what: String) -> StoreError {
         let code = errno
         if code == ENOSPC || code == EDQUOT { return .diskFull(directory: what) }
-        if code == EACCES || code == EPERM { return .directory("\(what): permission denied") }
+        if code == EACCES || code == EPERM { return .permissionDenied("cannot \(what)") }
         return .io("\(what): \(String(cString: strerror(code)))")
     }
 }

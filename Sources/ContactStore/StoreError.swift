@@ -11,7 +11,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyUnavailable(String)
     /// The store's files are damaged beyond what SQLite recovers (or were written by a newer version).
     case corrupt(String)
-    /// The state directory cannot be used (permissions, not a directory, …).
+    /// There is no contact store in this directory (nothing was created: the caller only reads).
+    case noStore(directory: String)
+    /// This user may not read (or change) the store's directory or files: what, and how.
+    case permissionDenied(String)
+    /// The state directory cannot be used (not a directory, cannot be created, …).
     case directory(String)
     /// The store was wiped; open it again to start afresh.
     case wiped
@@ -26,6 +30,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "the contact store in \(directory) is in use by another process (is the bleagent daemon running?)"
         case .keyUnavailable(let detail): "the contact store's key is not available: \(detail)"
         case .corrupt(let detail): "the contact store is damaged: \(detail)"
+        case .noStore(let directory):
+            "no contact store in \(directory): the agent has not run here (check --state-dir / [agent] state_directory)"
+        case .permissionDenied(let what): "\(what): permission denied (run as root or a member of the bleagent group)"
         case .directory(let detail): "the state directory cannot be used: \(detail)"
         case .wiped: "the contact store was wiped"
         case .io(let detail): "contact store I/O failed: \(detail)"
@@ -40,7 +47,7 @@ extension StoreError {
         if error.isDiskFull {
             self = .diskFull(directory: error.path)
         } else if error.isPermissionDenied {
-            self = .directory(error.description)
+            self = .permissionDenied(error.description)
         } else {
             self = .io(error.description)
         }

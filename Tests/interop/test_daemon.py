@@ -143,7 +143,7 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         daemon.send_signal(signal.SIGKILL)
         daemon.wait()
         daemon = self.start_daemon(config, journal.path, notify.path)
-        self.assertTrue(wait_for(lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}").get("downloads", {}).get("last_at"), 30))
+        self.assertTrue(wait_for(lambda: (json.loads(self.cli("status", "--json", check=False).stdout or "{}").get("downloads") or {}).get("last_at"), 30))
         time.sleep(1)
         self.assertEqual(len(notices()), 1, "notified the same day twice")
         self.assertEqual(json.loads(self.cli("exposures", "--json").stdout)[0]["date"], today)
@@ -174,7 +174,7 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         daemon.send_signal(signal.SIGTERM)
         self.assertEqual(daemon.wait(timeout=30), 0)
         self.assertIn("bleagent demo", daemon.stderr.read())
-        # The daemon is down: `keys own` reads the store itself (the wipe left none), `download` needs the daemon.
+        # The daemon is down: `keys own` reads the store itself (the daemon's wipe left a fresh one without keys), `download` needs the daemon.
         self.assertEqual(json.loads(self.cli("keys", "own", "--json", "--state-dir", state).stdout), [])
         self.assertEqual(self.cli("download", check=False).returncode, 69)
 
@@ -223,7 +223,7 @@ hook = "echo $BLEAGENT_DATE $BLEAGENT_MINUTES >> {hook_out}"
         journal, notify = self.datagrams("journal.sock"), self.datagrams("notify.sock")
         self.start_daemon(config, journal.path, notify.path)
         status_now = lambda: json.loads(self.cli("status", "--json", check=False).stdout or "{}")
-        status = wait_for(lambda: (lambda st: st if st.get("downloads", {}).get("last_at") else None)(status_now()), 30)
+        status = wait_for(lambda: (lambda st: st if (st.get("downloads") or {}).get("last_at") else None)(status_now()), 30)
         self.assertIn("refused", status["downloads"].get("last_error") or "", status)
         self.assertIn("signature", status["downloads"].get("last_error", ""), status)
         self.assertEqual(status["downloads"]["files_processed"], 0)
@@ -357,8 +357,10 @@ region = "440"
 
     def test_status_without_a_daemon(self):
         result = self.cli("status", "--state-dir", os.path.join(self.dir, "none"), check=False)
-        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.returncode, 69)   # unavailable, as in every verb (it used to be 1)
         self.assertIn("not running", result.stdout)
+        self.assertIn("no contact store in", result.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "none")))
 
 
 class Demo(WorkdirTestCase):

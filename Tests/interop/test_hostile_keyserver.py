@@ -119,8 +119,9 @@ class HostileKeyServer(ProcessTestCase):
         daemon = self.spawn([BLEAGENT, "run", "--config", config, "--bus-address", self.bus], env=env)
         self.assertTrue(wait_for(lambda: any("READY=1" in m for m in notify.messages), 30), "no READY=1")
         # The first round starts on its own at start-up (over an empty index): let it end.
-        self.assertTrue(wait_for(lambda: json.loads(run("status", "--json", env=self.env, check=False).stdout or "{}")
-                                 .get("downloads", {}).get("last_at") is not None, 60), "no first round")
+        # (While the daemon starts, status answers from the store: "downloads" is null.)
+        self.assertTrue(wait_for(lambda: (json.loads(run("status", "--json", env=self.env, check=False).stdout or "{}")
+                                          .get("downloads") or {}).get("last_at") is not None, 60), "no first round")
         return daemon
 
     def download(self):

@@ -275,16 +275,18 @@ class Guidance(Workdir):
         result = run("guidance", "--file", GUIDANCE, "--symptoms", "maybe", check=False)
         self.assertEqual(result.returncode, 64)
         result = run("guidance", "--config", self.path("missing.toml"), check=False)
-        self.assertEqual(result.returncode, 65)
+        self.assertEqual(result.returncode, 78)   # a configuration problem, as in every verb
         self.assertIn("missing.toml", result.stderr)
 
 
 class StoreVerbs(Workdir):
     def test_stats_and_forget_without_a_store(self):
         state = self.path("state")
-        report = run_json("store", "stats", "--state-dir", state)
-        self.assertEqual(report["sightings"], 0)
-        self.assertEqual(report["days"], [])
+        # Nothing is created where there is no store, and that is said (it used to be an empty report, exit 0).
+        stats = run("store", "stats", "--state-dir", state, "--json", check=False)
+        self.assertEqual(stats.returncode, 66)
+        self.assertIn("no contact store", json.loads(stats.stderr)["message"])
+        self.assertFalse(os.path.exists(state))
         result = run("forget", "--state-dir", state, "--yes")
         self.assertIn("Nothing to forget", result.stdout)
         result = run("store", "check", "--state-dir", state, check=False)

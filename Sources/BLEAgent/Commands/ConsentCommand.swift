@@ -21,6 +21,7 @@ struct ConsentCommand: AsyncParsableCommand {
     var yes = false
 
     @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if accept && withdraw { throw ValidationError("give --accept or --withdraw, not both") }
@@ -44,11 +45,13 @@ struct ConsentCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             if !accept && !withdraw {
-                Output.line(Self.terms)
+                if output.json { try Output.json(["terms_version": AgentDaemon.termsVersion, "terms": Self.terms]) } else { Output.line(Self.terms) }
                 return
             }
-            Output.line(Self.terms)
-            Output.line()
+            if !output.json {
+                Output.line(Self.terms)
+                Output.line()
+            }
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else { throw CLIError(.failure, "not asking for confirmation without a terminal: add --yes") }
                 Output.prompt(accept ? "Type \"yes\" to agree: " : "Type \"yes\" to withdraw and delete every record: ")
@@ -64,19 +67,24 @@ struct ConsentCommand: AsyncParsableCommand {
                 guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
                 try await offline()
             }
-            Output.line(accept ? "Consent given: the agent now advertises, scans and records." : "Consent withdrawn: every record was deleted.")
+            if output.json {
+                try Output.json(["consent": accept ? "given" : "withdrawn", "terms_version": AgentDaemon.termsVersion])
+            } else {
+                Output.line(accept ? "Consent given: the agent now advertises, scans and records." : "Consent withdrawn: every record was deleted.")
+            }
         }
     }
 
     /// With the daemon down: write consent into the store, or wipe it.
     private func offline() async throws {
         let now = Int64(Date().timeIntervalSince1970)
+        let directory = try state.directory()
         do throws(StoreError) {
             if accept {
-                let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
+                let store = try await ContactStore.open(directory, now: now, expiring: SystemClockSync.read() == .synchronized)
                 try await store.saveConsent(ConsentRecord(accepted: true, decidedAt: now, termsVersion: AgentDaemon.termsVersion))
             } else {
-                try LocalForget.wipe(state.directory)
+                try LocalForget.wipe(directory)
             }
         } catch {
             throw error.cliError

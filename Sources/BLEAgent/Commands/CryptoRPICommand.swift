@@ -8,8 +8,8 @@ struct CryptoRPICommand: AsyncParsableCommand {
         commandName: "rpi",
         abstract: "Print the rolling proximity identifiers of a temporary exposure key.",
         discussion: """
-        RPI = AES-128(HKDF(TEK, "EN-RPIK"), "EN-RPI" ‖ 0×6 ‖ interval); with --metadata, also
-        AEM = AES-128-CTR(HKDF(TEK, "EN-AEMK"), IV = RPI, metadata).
+        RPI = AES-128(HKDF(TEK, "EN-RPIK"), "EN-RPI" ‖ 0×6 ‖ interval); with --metadata, also \
+        AEM = AES-128-CTR(HKDF(TEK, "EN-AEMK"), IV = RPI, metadata). \
         Example (Google's test vector): bleagent crypto rpi --tek 75c734c6dd1a782de7a965da5eb93125 \\
             --interval 2642976 --count 144 --metadata 40080000
         """

@@ -11,10 +11,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "See the whole story on virtual radios: three agents meet, one tests positive, the others are notified (or not).",
         discussion: """
-        Needs what scripts/setup.sh installs: QEMU and the harness (/usr/local/share/bleagent/realstack,
-        its VM in /var/cache/bleagent-realstack). Takes 2–4 minutes; nothing leaves this machine.
-        A and B sit together for 20 minutes at −55 dBm; C passes by for 3 minutes, then stays at −90 dBm.
-        The agents' clock runs 30× fast ([agent] clock in bleagent.toml), the rest is the production code.
+        Needs what scripts/setup.sh installs: QEMU and the harness (/usr/local/share/bleagent/realstack, \
+        its VM in /var/cache/bleagent-realstack). Takes 2–4 minutes; nothing leaves this machine. \
+        A and B sit together for 20 minutes at −55 dBm; C passes by for 3 minutes, then stays at −90 dBm. \
+        The agents' clock runs 30× fast ([agent] clock in bleagent.toml), the rest is the production code. \
         Exit codes: 0 the story went as it should, 1 a step failed (the log folder is named), 69 the harness is missing.
         """
     )
@@ -24,6 +24,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(help: "Show everything the virtual machine prints, not only the narration.")
     var verbose = false
+
+    @OptionGroup var output: ErrorOutputOptions
 
     func run() async throws {
         try await reportingErrors {

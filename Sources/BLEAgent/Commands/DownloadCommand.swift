@@ -10,7 +10,7 @@ struct DownloadCommand: AsyncParsableCommand {
         commandName: "download",
         abstract: "Download new positive keys now and check them against your contacts.",
         discussion: """
-        The daemon does this on its own every download_interval_hours; this asks it to do it at once.
+        The daemon does this on its own every download_interval_hours; this asks it to do it at once. \
         Exit codes: 0 done, 1 a source or the check failed (the message says which), 69 the daemon is not running.
         """
     )

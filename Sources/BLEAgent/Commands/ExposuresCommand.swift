@@ -8,7 +8,11 @@ struct ExposuresCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exposures",
         abstract: "List the days of the last 14 on which you met someone who later tested positive.",
-        discussion: "Date, number of contacts and minutes: no time of day, nothing about the other person. Exit code 0 either way."
+        discussion: """
+        Date, number of contacts and minutes: no time of day, nothing about the other person. Asks the \
+        running daemon; when it is down, reads the store (needs its key) and creates nothing. Exit code 0 \
+        whether or not there was a contact; 66 when there is no store, 77 when this user may not read it.
+        """
     )
 
     @OptionGroup var state: StateOptions
@@ -21,10 +25,11 @@ struct ExposuresCommand: AsyncParsableCommand {
                 entries = try await DaemonClient.connect().json("GetExposures", as: [ExposureEntry].self)
             } catch {
                 guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
-                // The daemon is down: read the store ourselves (needs its key).
+                // The daemon is down: read the store ourselves (needs its key), creating nothing.
+                let directory = try state.directory()
                 do throws(StoreError) {
                     let now = Int64(Date().timeIntervalSince1970)
-                    let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
+                    let store = try await ContactStore.open(directory, now: now, expiring: SystemClockSync.read() == .synchronized, creating: false)
                     entries = try await store.contactDays(now: now).filter(\.isContactDay).map(ExposureEntry.init)
                 } catch {
                     throw error.cliError

@@ -9,13 +9,13 @@ struct FieldReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Judge a field trial's contacts with each risk model; rates against its ground truth.",
         discussion: """
-        DATASET is mitll-ua, dublin-tram, nist-rpi or all. Every shipped preset is judged, and each
-        --risk given (a preset or a JSON risk file, as `match --risk` takes) besides.
-        Ground truth: close = within 6 ft (1.83 m) for ≥ 15 minutes (the trials' line), and within
-        1 m for ≥ 15 minutes (COCOA's definition). TPR = flagged close contacts / close contacts,
-        FPR = flagged other contacts / other contacts, per scenario and over all. For mitll-ua also
-        how often the model agrees with the phones' own EN verdicts. nist-rpi is judged twice: as the
-        Pis advertised (+12 dBm, their controller's conducted level) and with bleagent's default Pi
+        DATASET is mitll-ua, dublin-tram, nist-rpi or all. Every shipped preset is judged, and each \
+        --risk given (a preset or a JSON risk file, as `match --risk` takes) besides. \
+        Ground truth: close = within 6 ft (1.83 m) for ≥ 15 minutes (the trials' line), and within \
+        1 m for ≥ 15 minutes (COCOA's definition). TPR = flagged close contacts / close contacts, \
+        FPR = flagged other contacts / other contacts, per scenario and over all. For mitll-ua also \
+        how often the model agrees with the phones' own EN verdicts. nist-rpi is judged twice: as the \
+        Pis advertised (+12 dBm, their controller's conducted level) and with bleagent's default Pi \
         calibration (README "Calibration"). --json gives every contact too.
         """
     )

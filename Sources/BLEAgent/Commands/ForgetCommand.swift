@@ -8,23 +8,24 @@ struct ForgetCommand: AsyncParsableCommand {
         commandName: "forget",
         abstract: "Delete everything the agent recorded, unrecoverably.",
         discussion: """
-        Destroys the store's keys (overwriting the key files in place) and removes every file of the
-        contact store: sightings, own keys, judged days, download state, consent, and a pending
-        registration's processing number. Nothing can be recovered afterwards, not even from a copy
-        of the database. With the daemon running, the daemon does it (and the desktop companion
-        forgets the notices it showed). Asks for confirmation unless --yes. Exit 77 when this user
-        may not delete them.
+        Destroys the store's keys (overwriting the key files in place) and removes every file of the \
+        contact store: sightings, own keys, judged days, download state, consent, and a pending \
+        registration's processing number. Nothing can be recovered afterwards, not even from a copy \
+        of the database. With the daemon running, the daemon does it (and the desktop companion \
+        forgets the notices it showed). Asks for confirmation unless --yes. Exit 77 when this user \
+        may not delete them (never "nothing to forget").
         """
     )
 
     @OptionGroup var state: StateOptions
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
     func run() async throws {
         try await reportingErrors {
-            let directory = state.directory
+            let directory = try state.directory()
             // The daemon holds the store open: it forgets (the same wipe as withdrawing consent).
             var daemon: DaemonClient?
             do throws(DaemonClient.Failure) {
@@ -36,10 +37,12 @@ struct ForgetCommand: AsyncParsableCommand {
             if daemon == nil {
                 switch LocalForget.presence(of: directory) {
                 case .nothing:
+                    if output.json { try Output.json(Report(forgotten: false, stateDirectory: directory.path, by: nil)); return }
                     Output.line("Nothing to forget: there is no contact store in \(directory.path).")
                     return
                 case .notPermitted:
-                    throw CLIError(.permission, "not permitted to delete the records in \(directory.path) (they belong to the bleagent service): run sudo bleagent forget")
+                    throw CLIError(.permission, "not permitted to delete the records in \(directory.path): permission denied "
+                                   + "(they belong to the bleagent service: run sudo bleagent forget)")
                 case .store:
                     break
                 }
@@ -63,6 +66,7 @@ struct ForgetCommand: AsyncParsableCommand {
                     }
                     throw CLIError(.failure, DaemonClient.explain(error))
                 }
+                if output.json { try Output.json(Report(forgotten: true, stateDirectory: nil, by: "daemon")); return }
                 Output.line("Forgotten: the daemon deleted every record; it records again only after `bleagent consent --accept`.")
                 return
             }
@@ -74,7 +78,15 @@ struct ForgetCommand: AsyncParsableCommand {
                 }
                 throw error.cliError
             }
+            if output.json { try Output.json(Report(forgotten: true, stateDirectory: directory.path, by: "cli")); return }
             Output.line("Forgotten: every record in \(directory.path) is gone.")
         }
+    }
+
+    /// `--json`: whether anything was forgotten, where, and by whom (the daemon or this command).
+    struct Report: Encodable {
+        var forgotten: Bool
+        var stateDirectory: String?
+        var by: String?
     }
 }

@@ -8,9 +8,9 @@ struct GuidanceCommand: AsyncParsableCommand {
         commandName: "guidance",
         abstract: "What to do after a contact: COCOA's questions, the advice, and the consultation contact of a prefecture.",
         discussion: """
-        Answer the questions with --symptoms and --close-contact to get one piece of advice; without them
-        all branches are shown. The data file (default /usr/local/share/bleagent/guidance.json, or
-        [guidance] file in the configuration, or --file) is meant to be edited: fill in your
+        Answer the questions with --symptoms and --close-contact to get one piece of advice; without them \
+        all branches are shown. The data file (default /usr/local/share/bleagent/guidance.json, or \
+        [guidance] file in the configuration, or --file) is meant to be edited: fill in your \
         prefecture's consultation centre from its official website.
         """
     )
@@ -72,13 +72,8 @@ struct GuidanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            // A configuration named on the command line must load; the standard one is only a hint.
-            let configured: String?
-            if let config {
-                do { configured = try AgentConfiguration.load(path: config).guidanceFile } catch { throw CLIError(.dataError, "\(error)") }
-            } else {
-                configured = (try? AgentConfiguration.load())?.guidanceFile
-            }
+            // The configuration must load (78 if refused): a silent default would show other guidance.
+            let configured = try AgentConfiguration.loadForCLI(path: config).guidanceFile
             let path = file ?? configured ?? Self.defaultFile()
             let guidance: Guidance
             do {

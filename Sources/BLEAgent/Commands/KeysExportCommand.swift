@@ -11,7 +11,7 @@ struct KeysExportCommand: AsyncParsableCommand {
         KEYS.json is an array of keys in the form `keys inspect --json` prints:
           [{"key_data": "<32 hex>", "rolling_start_interval_number": 2650000, "rolling_period": 144,
             "report_type": 1, "days_since_onset_of_symptoms": 0, "revised": false}, …]
-        (rolling_period defaults to 144; revised keys go to revised_keys.) The signing key is an ECDSA
+        (rolling_period defaults to 144; revised keys go to revised_keys.) The signing key is an ECDSA \
         P-256 private key in PEM; make one with:
           openssl ecparam -name prime256v1 -genkey -noout -out signing.pem
           openssl ec -in signing.pem -pubout -out public.pem

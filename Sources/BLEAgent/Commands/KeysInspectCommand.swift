@@ -8,9 +8,9 @@ struct KeysInspectCommand: AsyncParsableCommand {
         commandName: "inspect",
         abstract: "Show the header, signature and keys of a diagnosis-key file.",
         discussion: """
-        PATH is a zip as key servers publish it, or a bare export.bin (its export.sig is read from
-        beside it: x.bin → x.sig). With --public-key the signature is verified: "valid", "invalid"
-        (exit code 3) or "unverified" (nothing to check it with). Keys with bad fields are dropped
+        PATH is a zip as key servers publish it, or a bare export.bin (its export.sig is read from \
+        beside it: x.bin → x.sig). With --public-key the signature is verified: "valid", "invalid" \
+        (exit code 3) or "unverified" (nothing to check it with). Keys with bad fields are dropped \
         and counted under warnings.
         """
     )

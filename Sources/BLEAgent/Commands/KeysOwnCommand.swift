@@ -9,10 +9,10 @@ struct KeysOwnCommand: AsyncParsableCommand {
         commandName: "own",
         abstract: "Show this device's own daily keys (what a positive registration would share).",
         discussion: """
-        Without --json only the days are shown. With --json the keys themselves are printed, in the
-        format `bleagent keys export --keys` reads: treat that output like a password, it lets anyone
-        recognise every identifier this device sent. Asks the running daemon (root only, by the bus
-        policy); when it is down, reads the store (needs its key).
+        Without --json only the days are shown. With --json the keys themselves are printed, in the \
+        format `bleagent keys export --keys` reads: treat that output like a password, it lets anyone \
+        recognise every identifier this device sent. Asks the running daemon (root only, by the bus \
+        policy); when it is down, reads the store (needs its key), creating nothing: exit 66 when there is no store.
         """
     )
 
@@ -21,7 +21,7 @@ struct KeysOwnCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let keys = try await OwnKeySource.keysOnAir(state: state).map { KeyJSON($0, revised: false) }
+            let keys = try await OwnKeySource.keysOnAir(directory: try state.directory()).map { KeyJSON($0, revised: false) }
             if output.json { try Output.json(keys); return }
             guard !keys.isEmpty else {
                 Output.line("No keys yet: keys are made once consent is given (`bleagent consent --accept`).")

@@ -8,10 +8,10 @@ struct LogsCommand: AsyncParsableCommand {
         commandName: "logs",
         abstract: "Show, and with your consent send, an operation log for support.",
         discussion: """
-        The log holds versions (bleagent, OS, kernel, BlueZ), the board model, the daemon's operating
-        state and its journal messages of the last 3 days, with host name, IP and Bluetooth addresses,
-        identifiers, keys, user names and dates removed. It never holds contact days. `preview` prints
-        what `send` would upload; `send --consent` uploads it to [registration] server and prints the
+        The log holds versions (bleagent, OS, kernel, BlueZ), the board model, the daemon's operating \
+        state and its journal messages of the last 3 days, with host name, IP and Bluetooth addresses, \
+        identifiers, keys, user names and dates removed. It never holds contact days. `preview` prints \
+        what `send` would upload; `send --consent` uploads it to [registration] server and prints the \
         log ID to quote to support. To send exactly the bytes you read (the journal may grow meanwhile):
           bleagent logs preview --out log.json
           bleagent logs send --consent --file log.json
@@ -54,6 +54,9 @@ struct LogsCommand: AsyncParsableCommand {
 
         @Option(help: ArgumentHelp("Also write it to this file, for `logs send --file`.", valueName: "PATH"))
         var out: String?
+
+        /// The log is JSON already; --json makes an error JSON too.
+        @OptionGroup var output: ErrorOutputOptions
 
         func run() async throws {
             try await reportingErrors {

@@ -11,12 +11,13 @@ struct MatchCommand: AsyncParsableCommand {
         discussion: """
         --sightings is a JSON-lines file, one line per RPI per scan:
           {"time": 1596369600, "rpi": "<32 hex>", "aem": "<8 hex>", "rssi": -58, "seconds_since_last_scan": 240}
-        (optional "rssi_max", the scan's strongest packet, and "rssi_packets"), or the same as CSV with
-        a header (time,rpi,aem,rssi,rssi_max,seconds_since_last_scan), or a `btmon -w` capture, grouped
+        (optional "rssi_max", the scan's strongest packet, and "rssi_packets"), or the same as CSV with \
+        a header (time,rpi,aem,rssi,rssi_max,seconds_since_last_scan), or a `btmon -w` capture, grouped \
         as `bleagent sightings convert` does by default.
-        Keys matching a sighting within ±12 intervals of their RPI's interval become exposure windows;
-        each UTC day of the last 14 (counted back from --today) is judged by the risk model.
-        Files whose signature is invalid, or unverified while --public-key is given, are refused
+
+        Keys matching a sighting within ±12 intervals of their RPI's interval become exposure windows; \
+        each UTC day of the last 14 (counted back from --today) is judged by the risk model. \
+        Files whose signature is invalid, or unverified while --public-key is given, are refused \
         (exit code 3) and their keys are not used.
         """
     )

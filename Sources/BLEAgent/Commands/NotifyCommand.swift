@@ -11,14 +11,24 @@ struct NotifyCommand: AsyncParsableCommand {
         commandName: "notify",
         abstract: "Show the daemon's contact notices as desktop notifications (run in your session).",
         discussion: """
-        Needs a session bus with a notification server (GNOME, KDE, XFCE, dunst…); without one the notices
-        are printed. A contact day the daemon notified while this was not running is shown when it
+        Needs a session bus with a notification server (GNOME, KDE, XFCE, dunst…); without one the notices \
+        are printed. A contact day the daemon notified while this was not running is shown when it \
         starts; the days shown are kept in $XDG_STATE_HOME/bleagent/notices-shown, so none is shown twice.
         """
     )
 
     @Flag(help: "Keep running and show every notice as it comes.")
     var follow = false
+
+    @OptionGroup var output: OutputOptions
+
+    /// `--json`: one line per notice (`contact_day`) or when every record was deleted (`forgotten`).
+    struct Notice: Encodable {
+        var event: String
+        var date: String?
+        var contacts: Int?
+        var minutes: Int?
+    }
 
     func validate() throws {
         guard follow else { throw ValidationError("use --follow (the companion runs until stopped)") }
@@ -40,7 +50,7 @@ struct NotifyCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(.failure, "cannot listen to the daemon: \(error)")
             }
-            Output.line("Listening for contact notices\(session == nil ? " (no session bus: printing them)" : "").")
+            if !output.json { Output.line("Listening for contact notices\(session == nil ? " (no session bus: printing them)" : "").") }
             let shown = ShownNotices.standard()
             func show(date: String, contacts: Int, minutes: Int) async {
                 guard !shown.dates(now: Date().timeIntervalSince1970).contains(date) else { return }
@@ -53,7 +63,11 @@ struct NotifyCommand: AsyncParsableCommand {
                                                                 .strings([]), .properties(["urgency": .byte(2)]), .int32(0),
                                                                ]))
                 }
-                Output.line("\(summary). \(body)")
+                if output.json {
+                    try? Output.json(Notice(event: "contact_day", date: date, contacts: contacts, minutes: minutes))
+                } else {
+                    Output.line("\(summary). \(body)")
+                }
                 if !shown.add(date, now: Date().timeIntervalSince1970) { Output.warning("cannot write \(shown.path): this notice may be shown again when the companion restarts") }
             }
             // Days notified while this companion was not running (the signal is already subscribed: none falls between).
@@ -65,7 +79,11 @@ struct NotifyCommand: AsyncParsableCommand {
             for await signal in stream {
                 if signal.member == "Forgotten" {
                     shown.clear()
-                    Output.line("The agent deleted every record: the notices shown here are forgotten too.")
+                    if output.json {
+                        try? Output.json(Notice(event: "forgotten", date: nil, contacts: nil, minutes: nil))
+                    } else {
+                        Output.line("The agent deleted every record: the notices shown here are forgotten too.")
+                    }
                     continue
                 }
                 guard signal.member == "ContactDay" else { continue }

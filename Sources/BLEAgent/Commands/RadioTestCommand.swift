@@ -10,15 +10,15 @@ struct RadioTestCommand: AsyncParsableCommand {
         commandName: "test",
         abstract: "Advertise rotating identifiers and scan for a while; write what was heard.",
         discussion: """
-        Advertises this device's calibration (`bleagent status`; --tx-power overrides it).
-        Uses a throw-away test key (or --tek), never the agent's own keys, and records nothing in the
-        contact store. Sightings go to --sightings-out (JSON lines, or CSV for a .csv file) in the
-        form `bleagent match` reads; --keep-packets adds every packet's RSSI. The identifiers and the
-        address change on a randomized period of 10–20 minutes;
-        --clock speed=N,origin=T makes intervals pass N times faster (every process of a test must
-        use the same origin). Needs access to the system bus's org.bluez (root or the bluetooth group).
-        --passive scans without SCAN_REQs through bluetoothd's advertisement monitor (only with
-        bluetoothd --experimental); bluetoothd then reports a device only when it changes, so
+        Advertises this device's calibration (`bleagent status`; --tx-power overrides it). \
+        Uses a throw-away test key (or --tek), never the agent's own keys, and records nothing in the \
+        contact store. Sightings go to --sightings-out (JSON lines, or CSV for a .csv file) in the \
+        form `bleagent match` reads; --keep-packets adds every packet's RSSI. The identifiers and the \
+        address change on a randomized period of 10–20 minutes; \
+        --clock speed=N,origin=T makes intervals pass N times faster (every process of a test must \
+        use the same origin). Needs access to the system bus's org.bluez (root or the bluetooth group). \
+        --passive scans without SCAN_REQs through bluetoothd's advertisement monitor (only with \
+        bluetoothd --experimental); bluetoothd then reports a device only when it changes, so \
         expect one sighting per identifier rather than one per scan window.
         """
     )

@@ -10,17 +10,18 @@ struct RegisterCommand: AsyncParsableCommand {
         commandName: "register",
         abstract: "Register a positive test: share your keys so that people you met are notified.",
         discussion: """
-        Asks for what it needs unless given: whether you had symptoms, the day they started (or, without
-        symptoms, the day of the test), and the 8-digit processing number from the health centre. Keys
-        from 2 days before that day are shared (COCOA's rule; never older than 14 days). Nothing about
+        Asks for what it needs unless given: whether you had symptoms, the day they started (or, without \
+        symptoms, the day of the test), and the 8-digit processing number from the health centre. Keys \
+        from 2 days before that day are shared (COCOA's rule; never older than 14 days). Nothing about \
         who you are or whom you met is sent: the keys only let others' devices recognise what yours sent.
 
-        The server is [registration] server in /etc/bleagent/bleagent.toml (or --server). Network
-        failures are retried; a retry never registers twice. Success is reported only on the server's
+        The server is [registration] server in /etc/bleagent/bleagent.toml (or --server). Network \
+        failures are retried; a retry never registers twice. Success is reported only on the server's \
         verified answer.
 
-        Exit codes: 0 registered, 1 not sent (no consent, no keys), 3 the server refused the number
-        (unknown, expired or used: the message says what to do), 65 bad input, 69 the server is unreachable.
+        Exit codes: 0 registered, 1 not sent (no consent, no keys), 3 the server refused the number \
+        (unknown, expired or used: the message says what to do), 64 a bad --server, 65 bad input, 69 the server is \
+        unreachable, 77 this user may not read the configuration or the store, 78 no server configured or a bad configuration.
         """)
 
     enum Symptoms: String, ExpressibleByArgument, CaseIterable { case yes, no }
@@ -58,7 +59,7 @@ struct RegisterCommand: AsyncParsableCommand {
             let today = ExposureDay(unixSeconds: Int64(now))
             guard onset <= today.adding(days: 1) else { throw CLIError(.dataError, "\(onset.iso8601) lies in the future") }
 
-            let keys = OnsetRule.keysToShare(try await OwnKeySource.keysOnAir(state: state), onset: onset, today: today)
+            let keys = OnsetRule.keysToShare(try await OwnKeySource.keysOnAir(directory: try state.directory(config: target.config)), onset: onset, today: today)
             guard !keys.isEmpty else {
                 throw CLIError(.failure, "no keys from \(OnsetRule.firstSharedDay(onset: onset, today: today).iso8601) on: this device was not advertising then (consent given later?)")
             }
@@ -79,9 +80,10 @@ struct RegisterCommand: AsyncParsableCommand {
                 guard agreed else { throw CLIError(.failure, "not sent: nothing was shared") }
             }
 
-            let (pending, saved) = PendingRegistration.forNumber(number.text, directory: state.directory.path, now: now)
+            let stateDirectory = try state.directory(config: target.config).path
+            let (pending, saved) = PendingRegistration.forNumber(number.text, directory: stateDirectory, now: now)
             if !saved {
-                Output.warning("cannot write \(PendingRegistration.path(in: state.directory.path)); if this run is cut off before the server answers, "
+                Output.warning("cannot write \(PendingRegistration.path(in: stateDirectory)); if this run is cut off before the server answers, "
                                + "a retry may be told the number was used although it registered (run as the daemon's user or root to avoid this)")
             }
             var generator = SystemRandomNumberGenerator()
@@ -102,11 +104,11 @@ struct RegisterCommand: AsyncParsableCommand {
                 case .unreachable(let detail):
                     throw CLIError(.unavailable, "the notification server could not be reached: \(detail). Nothing was registered; run the same command again later (it will not register twice).")
                 case .refused(let status, let code, let message):
-                    if status != 429 { PendingRegistration.clear(directory: state.directory.path) }
+                    if status != 429 { PendingRegistration.clear(directory: stateDirectory) }
                     throw CLIError(status == 400 ? .dataError : status == 429 ? .unavailable : .refused, Self.explain(code: code, message: message))
                 }
             }
-            PendingRegistration.clear(directory: state.directory.path)
+            PendingRegistration.clear(directory: stateDirectory)
             guard answer.body.status == "registered" else {
                 throw CLIError(.failure, "the server answered HTTP \(answer.status) without confirming the registration: treat it as not registered")
             }

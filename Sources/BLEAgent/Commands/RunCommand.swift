@@ -14,9 +14,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the agent: advertise and scan, keep the encrypted contact store, download and match keys.",
         discussion: """
-        Normally started by systemd (bleagent.service). Nothing is advertised, scanned or stored until
-        consent is given (`bleagent consent --accept`). Configuration: /etc/bleagent/bleagent.toml
-        (or --config); a bad value stops it with the line or key named. Exit codes: 0 stopped,
+        Normally started by systemd (bleagent.service). Nothing is advertised, scanned or stored until \
+        consent is given (`bleagent consent --accept`). Configuration: /etc/bleagent/bleagent.toml \
+        (or --config); a bad value stops it with the line or key named. Exit codes: 0 stopped, \
         1 failure, 78 bad configuration.
         """
     )
@@ -32,6 +32,8 @@ struct RunCommand: AsyncParsableCommand {
         several agents on one machine, as in `bleagent demo`. The CLI finds it through $BLEAGENT_BUS_ADDRESS.
         """, valueName: "ADDRESS"))
     var serviceBusAddress: String?
+
+    @OptionGroup var output: ErrorOutputOptions
 
     func run() async throws {
         try await reportingErrors {

@@ -9,9 +9,13 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show consent, the radio, today's sightings and the key downloads.",
         discussion: """
-        Asks the running daemon. Exit codes: 0 all is well; 1 the daemon is not running (the store's
-        counts are shown from disk); 3 consent is given but nothing is being advertised (the reason is
-        shown); 4 no consent yet.
+        Asks the running daemon; when it is down, reads what it can from the store (its counts need \
+        no key; consent and contact days need the store's key) and creates nothing. --json has one \
+        schema either way: daemon_running says which, and what only the daemon knows is null.
+
+        Exit codes: 0 the daemon runs and records; 1 it runs but records nothing (no consent yet, or \
+        nothing advertised: the reason is shown); 69 the daemon is not running (what the store holds \
+        is shown, or why it cannot be: no store there, or this user may not read it).
         """
     )
 
@@ -25,42 +29,41 @@ struct StatusCommand: AsyncParsableCommand {
                 status = try await DaemonClient.connect().json("GetStatus", as: DaemonStatus.self)
             } catch {
                 guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
-                let directory = state.directory
-                let statistics: StoreStatistics?
-                var problem: String?
-                if directory.exists {
-                    do throws(StoreError) {
-                        statistics = try ContactStore.statistics(of: directory, now: Int64(Date().timeIntervalSince1970))
-                    } catch {
-                        statistics = nil
-                        problem = error.description
-                    }
-                } else {
-                    statistics = nil
-                    problem = "there is no contact store in \(directory.path)"
-                }
-                if output.json {
-                    var fields = ["daemon": "not running", "sightings": "\(statistics?.totalSightings ?? 0)",
-                                  "dropped": "\(statistics?.totalDropped ?? 0)"]
-                    fields["store_error"] = problem
-                    fields["store_loss"] = statistics?.durabilityLoss?.description
-                    try Output.json(fields)
-                } else {
-                    Output.line("Daemon:     not running (systemctl start bleagent)")
-                    if let problem {
-                        Output.line("Store:      \(problem)")
-                    } else {
-                        Output.line("Store:      \(statistics?.totalSightings ?? 0) sightings over \(statistics?.days.count ?? 0) days in \(directory.path)"
-                                    + " (\(statistics?.totalDropped ?? 0) dropped at the daily cap)")
-                    }
-                    if let loss = statistics?.durabilityLoss { Output.line("Store loss: \(loss)") }
-                }
-                throw ExitCode(1)
+                try await reportFromStore()
+                return
             }
-            if output.json { try Output.json(status) } else { printText(status) }
-            if !status.consent.accepted { throw ExitCode(4) }
-            if status.radio?.advertising != true { throw ExitCode(3) }
+            if output.json { try Output.json(StatusReport(status)) } else { printText(status) }
+            if !status.consent.accepted || status.radio?.advertising != true { throw ExitCode(1) }
         }
+    }
+
+    /// With the daemon down: what the store holds (or why it cannot be read, in store_error), then exit 69.
+    private func reportFromStore() async throws {
+        let directory = try state.directory()
+        let now = Int64(Date().timeIntervalSince1970)
+        var report = StatusReport(stateDirectory: directory.path, now: now)
+        var counted = false
+        do throws(StoreError) {
+            try report.add(ContactStore.statistics(of: directory, now: now), now: now)
+            counted = true
+            await report.addRecords(of: directory, now: now)
+        } catch {
+            report.storeError = error.description
+        }
+        if output.json {
+            try Output.json(report)
+        } else {
+            Output.line("Daemon:     not running (systemctl start bleagent)")
+            if counted {
+                Output.line("Store:      \(report.sightingsToday) sightings today in \(directory.path)"
+                            + " (\(report.droppedToday) dropped at the daily cap)")
+            }
+            if let consent = report.consent { Output.line("Consent:    \(consent.accepted ? "given" : "not given")") }
+            if let days = report.contactDays { Output.line("Contact days: \(days) in the last 14 days (bleagent exposures)") }
+            if let problem = report.storeError { Output.line("Store:      \(problem)") }
+            if let loss = report.storeLoss { Output.line("Store loss: \(loss)") }
+        }
+        throw CLIError(.unavailable, DaemonClient.explain(.notRunning)).exitCode
     }
 
     private func printText(_ status: DaemonStatus) {

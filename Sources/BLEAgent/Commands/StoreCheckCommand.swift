@@ -31,13 +31,11 @@ struct StoreCheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard state.directory.exists else {
-                throw CLIError(.noInput, "there is no contact store in \(state.directory.path)")
-            }
+            let directory = try state.directory()
             let now = Int64(Date().timeIntervalSince1970)
             let integrity: ContactStore.IntegrityReport
             do throws(StoreError) {
-                let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
+                let store = try await ContactStore.open(directory, now: now, expiring: SystemClockSync.read() == .synchronized, creating: false)
                 integrity = try await store.verifyIntegrity(now: now)
             } catch {
                 throw error.cliError
@@ -54,9 +52,9 @@ struct StoreCheckCommand: AsyncParsableCommand {
                 Output.line(!integrity.isSound ? "The store is damaged."
                             : integrity.isComplete ? "The store is sound." : "The store is sound but incomplete.")
             }
-            if !integrity.isSound { throw CLIError(.dataError, "the contact store in \(state.directory.path) is damaged") }
+            if !integrity.isSound { throw CLIError(.dataError, "the contact store in \(directory.path) is damaged") }
             if !integrity.isComplete {
-                throw CLIError(.dataError, "the contact store in \(state.directory.path) lost records it had acknowledged")
+                throw CLIError(.dataError, "the contact store in \(directory.path) lost records it had acknowledged")
             }
         }
     }

@@ -46,7 +46,7 @@ struct StoreExportCommand: AsyncParsableCommand {
             guard geteuid() == 0 else {
                 throw CLIError(.permission, "exporting the contact store's sightings is for root only: run sudo bleagent store export")
             }
-            let directory = state.directory
+            let directory = try state.directory()
             let now = Int64(Date().timeIntervalSince1970)
             let held: (table: SightingTable, unreadableChunks: Int)
             do throws(StoreError) {

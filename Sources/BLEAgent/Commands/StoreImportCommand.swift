@@ -23,8 +23,9 @@ struct StoreImportCommand: AsyncParsableCommand {
             let table = try SightingsFile.read(file)
             let now = Int64(Date().timeIntervalSince1970)
             let result: ContactStore.IngestResult
+            let directory = try state.directory()
             do throws(StoreError) {
-                let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
+                let store = try await ContactStore.open(directory, now: now, expiring: SystemClockSync.read() == .synchronized)
                 result = try await store.record(table.sightings, now: now)
             } catch {
                 throw error.cliError

@@ -9,10 +9,11 @@ struct StoreStatsCommand: AsyncParsableCommand {
         commandName: "stats",
         abstract: "Show what the contact store holds: days, sightings, distinct RPIs, drops, size, age.",
         discussion: """
-        Reads the per-hour counts the store keeps in the clear, so it needs neither the store's key
-        nor the daemon to be stopped. Records are forgotten 14 days after they were made; the oldest
-        record's age never exceeds 14 days + 1 hour + the expiry period (10 minutes in the daemon).
-        "Dropped" counts new RPIs refused because a day reached its cap (a flood of random beacons).
+        Reads the per-hour counts the store keeps in the clear, so it needs neither the store's key \
+        nor the daemon to be stopped. Records are forgotten 14 days after they were made; the oldest \
+        record's age never exceeds 14 days + 1 hour + the expiry period (10 minutes in the daemon). \
+        "Dropped" counts new RPIs refused because a day reached its cap (a flood of random beacons). \
+        Creates nothing: exit code 66 when there is no store, 77 when this user may not read it.
         """
     )
 
@@ -38,7 +39,7 @@ struct StoreStatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let directory = state.directory
+            let directory = try state.directory()
             let now = Int64(Date().timeIntervalSince1970)
             let statistics: StoreStatistics
             do throws(StoreError) {
@@ -55,7 +56,7 @@ struct StoreStatsCommand: AsyncParsableCommand {
                 try Output.json(report)
                 return
             }
-            Output.line("State directory:  \(directory.path)\(directory.exists ? "" : " (no store yet)")")
+            Output.line("State directory:  \(directory.path)")
             Output.line("Size on disk:     \(Self.bytes(statistics.sizeOnDisk))")
             Output.line("Sightings:        \(statistics.totalSightings) over \(statistics.days.count) day\(statistics.days.count == 1 ? "" : "s")")
             Output.line("Dropped (cap):    \(statistics.totalDropped)")

@@ -1,23 +1,60 @@
 import ArgumentParser
+import ExposureNotification
 import Foundation
 
-/// A failure the CLI reports in one line, with an exit code scripts can rely on.
+/// A failure the CLI reports in one line, with an exit code scripts can rely on. Each code has one
+/// meaning in every verb (the table is in `bleagent --help` and the README).
 struct CLIError: Error, CustomStringConvertible {
-    enum Kind {
-        /// 1: something went wrong at run time (writing a file, …).
+    enum Kind: CaseIterable {
+        /// 1: something went wrong at run time (writing a file, a download round with errors, …).
         case failure
-        /// 3: a signature did not verify, or a key file was refused.
+        /// 3: refused: a processing number or upload the server refused, a signature that does not
+        /// verify, a key file refused.
         case refused
+        /// 64 (EX_USAGE): a bad option or argument.
+        case usage
         /// 65 (EX_DATAERR): an input file is malformed.
         case dataError
-        /// 66 (EX_NOINPUT): an input file is missing or unreadable.
+        /// 66 (EX_NOINPUT): an input file or the contact store is missing.
         case noInput
-        /// 69 (EX_UNAVAILABLE): the daemon (or another service needed) is not running.
+        /// 69 (EX_UNAVAILABLE): the daemon (or the server, or another service needed) is not there.
         case unavailable
-        /// 78 (EX_CONFIG): the configuration file is refused.
-        case configuration
-        /// 77: this user may not do that (EX_NOPERM).
+        /// 77 (EX_NOPERM): this user may not do that (read the store, the configuration, …).
         case permission
+        /// 78 (EX_CONFIG): the configuration file is refused (or lacks a setting the verb needs).
+        case configuration
+
+        var code: Int32 {
+            switch self {
+            case .failure: 1
+            case .refused: 3
+            case .usage: 64
+            case .dataError: 65
+            case .noInput: 66
+            case .unavailable: 69
+            case .permission: 77
+            case .configuration: 78
+            }
+        }
+
+        /// The `error` field of a JSON error.
+        var name: String {
+            switch self {
+            case .failure: "failure"
+            case .refused: "refused"
+            case .usage: "usage"
+            case .dataError: "data_error"
+            case .noInput: "no_input"
+            case .unavailable: "unavailable"
+            case .permission: "permission"
+            case .configuration: "configuration"
+            }
+        }
+
+        init?(code: Int32) {
+            guard let kind = Self.allCases.first(where: { $0.code == code }) else { return nil }
+            self = kind
+        }
     }
 
     var kind: Kind
@@ -30,26 +67,39 @@ struct CLIError: Error, CustomStringConvertible {
 
     var description: String { message }
 
-    var exitCode: ExitCode {
-        switch kind {
-        case .failure: ExitCode(1)
-        case .refused: ExitCode(3)
-        case .dataError: ExitCode(65)
-        case .noInput: ExitCode(66)
-        case .unavailable: ExitCode(69)
-        case .configuration: ExitCode(78)
-        case .permission: ExitCode(77)
+    var exitCode: ExitCode { ExitCode(kind.code) }
+
+    /// Writes the error to standard error: one line `bleagent: message`, or under `--json` one JSON
+    /// object `{"error": NAME, "message": …, "exit_code": N}`.
+    func report(json: Bool = CLIError.jsonRequested()) {
+        guard json else {
+            FileHandle.standardError.write(Data("bleagent: \(message)\n".utf8))
+            return
         }
+        struct Body: Encodable {
+            var error: String
+            var message: String
+            var exitCode: Int32
+        }
+        let body = Body(error: kind.name, message: message, exitCode: kind.code)
+        let data = (try? SnakeCaseJSON.encoder().encode(body)) ?? Data(#"{"error":"failure"}"#.utf8)
+        FileHandle.standardError.write(data + Data("\n".utf8))
+    }
+
+    /// Whether `--json` is among the arguments (before a `--`): errors are then JSON too, whatever
+    /// stage they come from (parsing included).
+    static func jsonRequested(_ arguments: [String] = CommandLine.arguments) -> Bool {
+        arguments.dropFirst().prefix { $0 != "--" }.contains("--json")
     }
 }
 
 extension AsyncParsableCommand {
-    /// Runs `body`, printing a `CLIError` as `bleagent: message` on stderr and exiting with its code.
+    /// Runs `body`, reporting a `CLIError` on stderr (as JSON under `--json`) and exiting with its code.
     func reportingErrors(_ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch let error as CLIError {
-            FileHandle.standardError.write(Data("bleagent: \(error.message)\n".utf8))
+            error.report()
             throw error.exitCode
         }
     }

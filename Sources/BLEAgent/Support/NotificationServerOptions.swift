@@ -9,25 +9,21 @@ struct NotificationServerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The notification server (overrides [registration] server).", valueName: "URL"))
     var server: String?
 
-    /// The configuration and the server's base URL, or a one-line error (exit 65).
+    /// The configuration and the server's base URL, or a one-line error: 64 a bad --server, 78 a
+    /// configuration refused or naming no server (77 one this user may not read).
     func resolve() throws(CLIError) -> (AgentConfiguration, URL) {
-        let configuration: AgentConfiguration
-        do {
-            configuration = try AgentConfiguration.load(path: config)
-        } catch {
-            throw CLIError(.dataError, "\(error)")
-        }
+        let configuration = try AgentConfiguration.loadForCLI(path: config)
         if let server {
             guard let url = URL(string: server), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw CLIError(.dataError, "--server expects an https URL")
+                throw CLIError(.usage, "--server expects an https URL")
             }
             if let refusal = configuration.registrationTransport.refusal(url, table: "registration") {
-                throw CLIError(.dataError, "--server: \(refusal)")
+                throw CLIError(.usage, "--server: \(refusal)")
             }
             return (configuration, url)
         }
         guard let url = configuration.registrationServer else {
-            throw CLIError(.dataError, "no notification server: set [registration] server in \(config ?? AgentConfiguration.standardPath) or pass --server URL")
+            throw CLIError(.configuration, "no notification server: set [registration] server in \(config ?? AgentConfiguration.standardPath) or pass --server URL")
         }
         return (configuration, url)
     }

@@ -8,6 +8,13 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// `--json` for the verbs whose output is a narration or a log (`run`, `demo`): errors become one
+/// JSON object on standard error, as in every verb; what they print otherwise is unchanged.
+struct ErrorOutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Report an error as one JSON object on standard error (the output is unchanged).")
+    var json = false
+}
+
 enum Output {
     /// Prints `value` as JSON with sorted keys (stable for diffs and tests).
     static func json<Value: Encodable>(_ value: Value) throws {

@@ -7,7 +7,7 @@ import Foundation
 /// only by the bus policy), else from the store itself (which needs its key). What `keys own`
 /// shows and `register` shares (after the onset rule).
 enum OwnKeySource {
-    static func keysOnAir(state: StateOptions) async throws(CLIError) -> [TemporaryExposureKey] {
+    static func keysOnAir(directory: @autoclosure () throws(CLIError) -> StoreDirectory) async throws(CLIError) -> [TemporaryExposureKey] {
         var fromDaemon: [KeyJSON]?
         do throws(DaemonClient.Failure) {
             fromDaemon = try await DaemonClient.connect().json("GetOwnKeys", as: [KeyJSON].self)
@@ -21,9 +21,11 @@ enum OwnKeySource {
                                             rollingPeriod: json.rollingPeriod ?? TemporaryExposureKey.maximumRollingPeriod)
             }
         }
+        // The daemon is down: read the store ourselves (needs its key), creating nothing.
+        let directory = try directory()
         do throws(StoreError) {
             let now = Int64(Date().timeIntervalSince1970)
-            let store = try await ContactStore.open(state.directory, now: now, expiring: SystemClockSync.read() == .synchronized)
+            let store = try await ContactStore.open(directory, now: now, expiring: SystemClockSync.read() == .synchronized, creating: false)
             return try await store.ownKeysOnAir(now: now)
         } catch {
             throw error.cliError

@@ -20,7 +20,7 @@ struct RadioConfigOption: ParsableArguments {
     var config: String?
 
     func load() throws(CLIError) -> AgentConfiguration {
-        do { return try AgentConfiguration.load(path: config) } catch { throw CLIError(.configuration, "\(error)") }
+        try AgentConfiguration.loadForCLI(path: config)
     }
 }
 

@@ -1,6 +1,10 @@
 import ArgumentParser
 import ContactStore
 import Foundation
+import TOMLConfiguration
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--state-dir`, shared by the verbs that touch the contact store.
 struct StateOptions: ParsableArguments {
@@ -10,20 +14,42 @@ struct StateOptions: ParsableArguments {
     var stateDirectory: String?
 
     /// The same directory the daemon uses: the option, the configuration file's `[agent]
-    /// state_directory`, systemd's $STATE_DIRECTORY, the default. (A configuration file that does not load stops
-    /// the daemon with its own message; here it only means the default.)
-    var directory: StoreDirectory {
+    /// state_directory`, systemd's $STATE_DIRECTORY, the default. A configuration file that does not
+    /// load is said (78, or 77 when this user may not read it), never silently replaced by the
+    /// default: that would answer about another folder.
+    func directory(config: String? = nil) throws(CLIError) -> StoreDirectory {
+        try Self.resolve(stateDirectory: stateDirectory, config: config, standardPath: AgentConfiguration.standardPath)
+    }
+
+    static func resolve(stateDirectory: String?, config: String?, standardPath: String) throws(CLIError) -> StoreDirectory {
         if let stateDirectory { return StoreDirectory(path: stateDirectory) }
-        return (try? AgentConfiguration.load())?.storeDirectory ?? .standard()
+        return try AgentConfiguration.loadForCLI(path: config, standardPath: standardPath).storeDirectory
+    }
+}
+
+extension AgentConfiguration {
+    /// `load(path:)` with its failures as the CLI says them: unreadable for this user → 77, refused → 78.
+    static func loadForCLI(path: String?, standardPath: String = AgentConfiguration.standardPath) throws(CLIError) -> AgentConfiguration {
+        let file = path ?? standardPath
+        if FileManager.default.fileExists(atPath: file), access(file, R_OK) != 0, errno == EACCES {
+            throw CLIError(.permission, "cannot read \(file): permission denied (run as root or a member of the bleagent group)")
+        }
+        do {
+            guard let file = try ConfigurationFile.text(at: path, standardPath: standardPath) else { return AgentConfiguration() }
+            return try parse(file.text, path: file.path)
+        } catch {
+            throw CLIError(.configuration, "\(error)")
+        }
     }
 }
 
 extension StoreError {
-    /// The CLI's reading of a store error: a full disk or damage is a failure; a missing key or a
-    /// locked store is something the user can fix and is said so.
+    /// The CLI's reading of a store error: a missing store is no input, a refused one a permission
+    /// problem, damage a data error; a missing key or a locked store is said so.
     var cliError: CLIError {
         switch self {
-        case .keyUnavailable, .directory: CLIError(.noInput, description)
+        case .noStore, .keyUnavailable, .directory: CLIError(.noInput, description)
+        case .permissionDenied: CLIError(.permission, description)
         case .corrupt: CLIError(.dataError, description)
         default: CLIError(.failure, description)
         }
