@@ -17,7 +17,7 @@ stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
 # chromium: renders `bleagent field report` headless, offline, as a person would see it.
 # nginx: the load balancer in front of three servers (Tests/interop/test_scaleout.py).
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs chromium nginx
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi postgresql e2fsprogs chromium nginx man-db groff-base libglib2.0-bin
 python3 -m pip install --quiet --disable-pip-version-check protobuf cryptography bluezoo 2>&1 | grep -v "Running pip as the 'root' user" || true
 
 if [ ! -f ../shared/fixtures/README.md ] && [ -z "${BLEAGENT_FIXTURES:-}" ]; then
