@@ -240,7 +240,8 @@ let package = Package(
         .testTarget(
             name: "BLEAgentTests",
             dependencies: ["BLEAgent", "ExposureNotification", "BlueZ", "AgentTime", "ContactStore", "TOMLConfiguration", "Durability",
-                           "DBus", "TestSupport"]
+                           "DBus", "TestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

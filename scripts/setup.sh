@@ -63,6 +63,9 @@ if [ "$(id -u)" -eq 0 ]; then
   install -D -m 0644 share/guidance.json /usr/local/share/bleagent/guidance.json
   install -D -m 0644 README.md /usr/local/share/doc/bleagent/README.md
   install -D -m 0644 doc/org.bleagent.Agent1.md /usr/local/share/doc/bleagent/org.bleagent.Agent1.md
+  # Man pages, shell completions and the D-Bus interface file (scripts/make-docs.sh); not fatal.
+  BLEAGENT_DOCS_SCRATCH="$BUILD_DIR/release" scripts/make-docs.sh "$BUILD_DIR/docs" "$BUILD_DIR/release/release" \
+    && scripts/make-docs.sh --install "$BUILD_DIR/docs" /usr/local || echo "    man pages and completions were not built (see above)"
   # The real-stack harness for `bleagent demo` (mtimes kept: the VM is rebuilt only when it changes).
   rm -rf /usr/local/share/bleagent/realstack && mkdir -p /usr/local/share/bleagent && cp -rp Harness/realstack /usr/local/share/bleagent/realstack
   if command -v systemd-sysusers >/dev/null; then systemd-sysusers /etc/sysusers.d/bleagent.conf

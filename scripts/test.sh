@@ -17,7 +17,7 @@ stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
 # chromium: renders `bleagent field report` headless, offline, as a person would see it.
 # nginx: the load balancer in front of three servers (Tests/interop/test_scaleout.py).
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi python3-venv postgresql e2fsprogs chromium nginx
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi python3-venv postgresql e2fsprogs chromium nginx man-db groff-base libglib2.0-bin
 # The interop tests' Python packages go into a venv of their own: Debian's Python refuses `pip install`
 # system-wide ("externally-managed-environment"). --system-site-packages keeps Debian's python3-dbus
 # and python3-gi visible. A failure stops here, with pip's own message.

@@ -88,6 +88,40 @@ class AnotherAccountOnTheSystemBus(ProcessTestCase):
             refused.append(verb[0])
         print(f"refused to nobody: {', '.join(refused)}")
 
+    def test_another_account_reads_no_property_and_hears_no_signal(self):
+        """The properties (they count contact days) and the signals: root reads and hears them,
+        another account neither: Get and GetAll are refused, PropertiesChanged and Forgotten do not
+        reach its subscription."""
+        agent = ["org.bleagent.Agent", "/org/bleagent/Agent"]
+        get = ["busctl", f"--address={self.bus}", "get-property", *agent, "org.bleagent.Agent1", "ContactDays"]
+        get_all = ["busctl", f"--address={self.bus}", "call", *agent, "org.freedesktop.DBus.Properties", "GetAll", "s", "org.bleagent.Agent1"]
+        self.assertEqual(subprocess.run(get, capture_output=True, text=True, timeout=30).stdout.strip(), "u 0")
+        monitor = ["stdbuf", "-oL", "gdbus", "monitor", "--address", self.bus, "--dest", "org.bleagent.Agent"]
+        listeners = {"root": self.spawn(monitor, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True),
+                     "nobody": self.spawn(monitor, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                          user="nobody", group="nogroup", extra_groups=[], cwd="/", env=dict(self.env, HOME="/nonexistent"))}
+        refused = {}
+        for name, argv in (("Get", get), ("GetAll", get_all)):
+            result = self.as_nobody(argv)
+            self.assertNotEqual(result.returncode, 0, result.stdout)
+            self.assertNotIn("ContactDays", result.stdout)
+            self.assertNotEqual(result.stdout.strip(), "u 0")
+            refused[name] = result.stderr.strip()
+        time.sleep(1)   # both subscribed
+        run("consent", "--accept", "--yes", env=self.env)
+        run("consent", "--withdraw", "--yes", env=self.env)
+        time.sleep(1)
+        heard = {}
+        for who, listener in listeners.items():
+            listener.terminate()
+            out, _ = listener.communicate(timeout=10)
+            heard[who] = [line for line in out.splitlines() if "PropertiesChanged" in line or "Forgotten" in line]
+        print(f"as nobody: {refused}; signals heard by root: {len(heard['root'])}, by nobody: {len(heard['nobody'])}")
+        for reason in refused.values():
+            self.assertRegex(reason, "[Aa]ccess denied|AccessDenied")
+        self.assertTrue(any("'Consent': <true>" in line for line in heard["root"]), heard["root"])
+        self.assertEqual(heard["nobody"], [])
+
     def test_another_account_cannot_forget_and_is_told_so(self):
         """`forget` as another account: refused with exit 77 and the reason, with the daemon running
         (the bus policy) and with it stopped (the state folder is the service's). It used to say

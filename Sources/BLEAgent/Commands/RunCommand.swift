@@ -117,6 +117,7 @@ struct RunCommand: AsyncParsableCommand {
         let daemon = AgentDaemon(configuration: configuration, store: store, bus: bus, httpClient: http,
                                  notifier: contactNotifier, logger: logger)
         try serviceBus.export(AgentService(daemon: daemon), at: AgentService.path)
+        await daemon.publishProperties(AgentService.propertiesChanged(on: serviceBus))
         notifier.notify("READY=1\nSTATUS=running")
         logger.info("bleagent \(BLEAgentVersion.current) running; state in \(configuration.storeDirectory.path)")
         let group = ServiceGroup(configuration: .init(services: [

@@ -35,6 +35,16 @@ actor AgentDaemon {
     /// Why the agent waits for the clock (`TimeGate`); nil while the clock is trusted.
     private var clockWait: String?
     private let clockSync: @Sendable () async -> SystemClockSync
+    /// What `PropertiesChanged` last announced, and where announcements go (nil: nowhere yet).
+    private var publisher = PropertyPublisher(sightingsInterval: AgentDaemon.sightingsAnnounceInterval)
+    private var announce: (@Sendable ([String: DBusValue]) -> Void)?
+    /// Snapshots are read across suspensions: one taken earlier never overwrites a later one.
+    private var propertyTickets = (issued: 0, applied: 0)
+
+    /// `SightingsToday` is announced at most this often (agent-clock seconds); radio states are
+    /// looked at every `propertyPollSeconds` (real seconds); consent, downloads and contact days at once.
+    static let sightingsAnnounceInterval: Double = 30
+    static let propertyPollSeconds: Double = 10
 
     init(configuration: AgentConfiguration, store: ContactStore, bus: DBusConnection?, httpClient: HTTPClient,
          notifier: ContactNotifier, logger: Logger, calibration: RadioCalibration? = nil) {
@@ -89,6 +99,15 @@ actor AgentDaemon {
             }
         }
         defer { clockWatch.cancel() }
+        // The radio's states and the sightings counter change inside the recorder: looked at here.
+        let propertyWatch = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.propertyPollSeconds))
+                if Task.isCancelled { break }
+                await self.refreshProperties()
+            }
+        }
+        defer { propertyWatch.cancel() }
         while !Task.isCancelled {
             let wait = schedule.wait(at: now).map { max(1, clock.realSeconds(for: $0)) } ?? 5
             try? await Task.sleep(for: .seconds(min(wait, 3600)))
@@ -115,11 +134,13 @@ actor AgentDaemon {
             clockWait = nil
             logger.notice("the system clock is synchronised: recording, expiry and downloads go on")
             if consent?.accepted == true { await resumeWork() }
+            await refreshProperties()
         case (nil, .some(let reason)):
             clockWait = reason
             logger.warning("the system clock is no longer synchronised (was it stepped?): recording paused. \(reason)")
             await recorder.stop()
             schedule.stop()
+            await refreshProperties()
         default:
             clockWait = reason
         }
@@ -156,11 +177,13 @@ actor AgentDaemon {
         consent = record
         guard clockWait == nil else {
             logger.notice("consent given: recording starts once the system clock is synchronised")
+            await refreshProperties()
             return
         }
         logger.notice("consent given: recording starts")
         await startRecording()
         schedule.planNow(at: now)
+        await refreshProperties()
     }
 
     /// Withdrawing consent stops everything and wipes the store (COCOA's promise); `bleagent forget`
@@ -181,6 +204,7 @@ actor AgentDaemon {
         store = try await ContactStore.open(store.directory, configuration: store.configuration, now: Int64(now), expiring: false)
         notifier.forgotten()
         logger.notice("consent withdrawn: every record was deleted")
+        await refreshProperties()
     }
 
     // MARK: - Radio
@@ -219,6 +243,7 @@ actor AgentDaemon {
         lastDownloadError = report.errors.first
         if !report.errors.isEmpty { logger.error("downloading keys: \(report.errors.joined(separator: "; "))") }
         schedule.roundEnded(at: now, failed: !report.errors.isEmpty, using: &random)
+        await refreshProperties()
         return report
     }
 
@@ -247,6 +272,41 @@ actor AgentDaemon {
                                              filesProcessed: (try? await store.processedFiles().count) ?? 0, sources: configuration.sources.count),
                             contactDays: contactDays, clock: clockWait, storeError: storeError,
                             storeLoss: statistics?.durabilityLoss?.description)
+    }
+
+    // MARK: - Properties
+
+    /// The D-Bus properties now: the figures `status()` shows root and the bleagent group.
+    func properties() async -> AgentProperties {
+        let moment = Int64(now)
+        let today = try? await store.statistics(now: moment).days.first { $0.day == ExposureDay(unixSeconds: moment) }
+        let contactDays = ((try? await store.contactDays(now: moment)) ?? []).filter(\.isContactDay).count
+        let radio = await recorder.status
+        let storeError = await recorder.storeError ?? lastStoreError
+        return AgentProperties(version: BLEAgentVersion.current, termsVersion: Self.termsVersion, consent: consent?.accepted == true,
+                               consentDecidedAt: consent?.decidedAt ?? 0, clockSynchronised: clockWait == nil,
+                               advertising: radio?.advertising ?? false, scanning: radio?.scanning ?? false,
+                               sightingsToday: AgentProperties.count(today?.sightings ?? 0),
+                               lastDownload: AgentProperties.seconds(schedule.last), nextDownload: AgentProperties.seconds(schedule.next),
+                               contactDays: AgentProperties.count(contactDays), storeError: storeError ?? "")
+    }
+
+    /// From now on, changed properties are announced through `announce` (PropertiesChanged).
+    func publishProperties(_ announce: @escaping @Sendable ([String: DBusValue]) -> Void) async {
+        self.announce = announce
+        await refreshProperties()
+    }
+
+    /// Reads the properties and announces what changed since the last announcement.
+    private func refreshProperties() async {
+        guard let announce else { return }
+        propertyTickets.issued += 1
+        let ticket = propertyTickets.issued
+        let snapshot = await properties()
+        guard ticket > propertyTickets.applied else { return }
+        propertyTickets.applied = ticket
+        let changed = publisher.changes(to: snapshot, at: now)
+        if !changed.isEmpty { announce(changed) }
     }
 
     func exposures() async throws(StoreError) -> [ExposureEntry] {

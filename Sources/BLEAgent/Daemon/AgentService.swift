@@ -17,28 +17,58 @@ final class AgentService: DBusExportedObject {
 
     func handle(_ call: DBusMessage) -> DBusReply {
         let daemon = daemon
-        switch (call.interface, call.member) {
-        case (Self.interface, "GetStatus"):
-            return Self.later { [.string(Self.json(await daemon.status()))] }
-        case (Self.interface, "GetExposures"):
-            return Self.later { [.string(Self.json(try await daemon.exposures()))] }
-        case (Self.interface, "GetOwnKeys"):
-            // The bus policy lets only root ask: these keys are what a positive registration shares.
-            return Self.later { [.string(Self.json(try await daemon.diagnosisKeys().map { KeyJSON($0, revised: false) }))] }
-        case (Self.interface, "AcceptConsent"):
-            guard let terms = call.arguments.first?.string else {
-                return .error(DBusError(name: DBusError.invalidArgsName, message: "AcceptConsent takes the terms version (s)"))
-            }
-            return Self.later { try await daemon.acceptConsent(termsVersion: terms); return [] }
-        case (Self.interface, "WithdrawConsent"), (Self.interface, "Forget"):
-            return Self.later { try await daemon.withdrawConsent(); return [] }
-        case (Self.interface, "DownloadNow"):
-            return Self.later { [.string(Self.json(await daemon.downloadAndMatch()))] }
-        case ("org.freedesktop.DBus.Introspectable", "Introspect"):
+        switch call.interface {
+        case Self.interface?:
+            if let error = Self.description.validate(call) { return .error(error) }
+        case DBusProperties.interface?:
+            return properties(call)
+        case "org.freedesktop.DBus.Introspectable"? where call.member == "Introspect":
             return .values([.string(Self.introspection)])
         default:
             return .error(DBusError(name: DBusError.unknownMethodName, message: "\(call.interface ?? "").\(call.member ?? "") does not exist"))
         }
+        switch call.member {
+        case "GetStatus":
+            return Self.later { [.string(Self.json(await daemon.status()))] }
+        case "GetExposures":
+            return Self.later { [.string(Self.json(try await daemon.exposures()))] }
+        case "GetOwnKeys":
+            // The bus policy lets only root ask: these keys are what a positive registration shares.
+            return Self.later { [.string(Self.json(try await daemon.diagnosisKeys().map { KeyJSON($0, revised: false) }))] }
+        case "AcceptConsent":
+            let terms = call.arguments.first?.string ?? ""
+            guard terms == AgentDaemon.termsVersion else {
+                return .error(DBusError(name: DBusError.invalidArgsName,
+                                        message: "unknown terms version \"\(terms)\": this daemon's terms are version \(AgentDaemon.termsVersion) (bleagent consent shows them)"))
+            }
+            return Self.later { try await daemon.acceptConsent(termsVersion: terms); return [] }
+        case "WithdrawConsent", "Forget":
+            return Self.later { try await daemon.withdrawConsent(); return [] }
+        case "DownloadNow":
+            return Self.later { [.string(Self.json(await daemon.downloadAndMatch()))] }
+        default:
+            return .error(DBusError(name: DBusError.unknownMethodName, message: "\(Self.interface).\(call.member ?? "") is not served"))
+        }
+    }
+
+    /// org.freedesktop.DBus.Properties: every property is read-only.
+    private func properties(_ call: DBusMessage) -> DBusReply {
+        let daemon = daemon
+        switch DBusProperties.request(call, served: Self.description) {
+        case .failure(let error):
+            return .error(error)
+        case .success(.set(let property, _)):
+            return .error(DBusError(name: DBusProperties.propertyReadOnlyName, message: "\(Self.interface).\(property.name) is read-only"))
+        case .success(let request):
+            return .later { sink in
+                Task { sink.send(DBusProperties.reply(to: request, values: await daemon.properties().values)) }
+            }
+        }
+    }
+
+    /// Announces changed properties (`AgentDaemon.publishProperties` decides when).
+    static func propertiesChanged(on bus: DBusConnection) -> @Sendable ([String: DBusValue]) -> Void {
+        { changed in try? bus.emitPropertiesChanged(path: path, interface: interface, changed: changed) }
     }
 
     /// Answers once `work` is done, off the bus thread: its values, or the store's error (the only
@@ -58,25 +88,19 @@ final class AgentService: DBusExportedObject {
     }
 
     static func error(_ error: StoreError) -> DBusError {
-        DBusError(name: "org.bleagent.Error.Store", message: error.description)
+        DBusError(name: storeError, message: error.description)
     }
 
     static func json<Value: Encodable>(_ value: Value) -> String {
         (try? SnakeCaseJSON.encoder([.sortedKeys]).encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    static let introspection = """
-        <!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
-        <node><interface name="org.bleagent.Agent1">
-        <method name="GetStatus"><arg name="status_json" type="s" direction="out"/></method>
-        <method name="GetExposures"><arg name="exposures_json" type="s" direction="out"/></method>
-        <method name="GetOwnKeys"><arg name="keys_json" type="s" direction="out"/></method>
-        <method name="AcceptConsent"><arg name="terms_version" type="s" direction="in"/></method>
-        <method name="WithdrawConsent"/>
-        <method name="Forget"/>
-        <method name="DownloadNow"><arg name="report_json" type="s" direction="out"/></method>
-        <signal name="ContactDay"><arg name="date" type="s"/><arg name="contacts" type="u"/><arg name="minutes" type="u"/></signal>
-        <signal name="Forgotten"/>
-        </interface></node>
-        """
+    /// What Introspect answers: our interface and the standard ones the object serves.
+    static let introspection = DBusInterfaceDescription.document([
+        description, DBusInterfaceDescription.propertiesInterface, DBusInterfaceDescription.introspectable,
+    ])
+
+    /// The file installed as /usr/share/dbus-1/interfaces/org.bleagent.Agent1.xml (a test keeps
+    /// share/dbus-1/interfaces/ equal to it).
+    static let interfaceFile = DBusInterfaceDescription.document([description])
 }
