@@ -204,8 +204,10 @@ public struct ExportWorker: Sendable {
         settings.mirrorDirectory.map { "\($0)/\(settings.container)/\(path)" }
     }
 
+    /// Writes `file` to the mirror unless it holds those bytes already (the lists are offered at
+    /// every pass and mostly unchanged: no rewrite and fsync for nothing).
     private func writeMirror(_ file: PublishedFile) throws(ServerError) {
-        guard let target = mirrorPath(file.path) else { return }
+        guard let target = mirrorPath(file.path), FileManager.default.contents(atPath: target) != file.data else { return }
         try ServerError.durably { () throws(DurableFileError) in try DurableFile.write(file.data, to: target, mode: 0o644, folderMode: 0o755) }
     }
 
