@@ -470,11 +470,19 @@ http {{
             time.sleep(0.01)
         self.fail(f"no export began within the time allowed; pending (keys, exports): {self.pending()}")
 
+    def listed_everything(self):
+        """Whether list.json (as nginx serves it) names every published export: a pass stores the
+        lists after its last file, so keys leave the database a moment before the list shows them."""
+        published = int(self.sql("SELECT count(*) FROM exports WHERE published = 1")[0][0])
+        answer = request(self.port("nginx"), "GET", f"/c19r/{REGION}/list.json")
+        return answer.status == 200 and len(json.loads(answer.body)) == published
+
     def wait_until_exported(self, seconds):
-        """Polls until no key waits for an export and no export is unpublished; returns the time it took."""
+        """Polls until no key waits for an export, no export is unpublished and the list names every
+        published one; returns the time it took."""
         start = time.monotonic()
         while time.monotonic() - start < seconds:
-            if self.pending() == (0, 0):
+            if self.pending() == (0, 0) and self.listed_everything():
                 return time.monotonic() - start
             time.sleep(0.2)
         self.fail(f"still pending after {seconds} s (keys, exports): {self.pending()}")
