@@ -7,7 +7,10 @@
 # OUT/man/man5/bleagent.toml.5, server.toml.5: Tools/man/config-man.py over the documented
 #   systemd/bleagent.toml and systemd/server.toml.
 # OUT/completions/{bash,zsh,fish}/: each binary's --generate-completion-script.
-# BLEAGENT_DOCS_SCRATCH: swift's scratch path for building generate-manual (default $BUILD_DIR/debug).
+# BLEAGENT_DOCS_SCRATCH: swift's scratch path for building generate-manual (default $BUILD_DIR/docs-tool:
+#   its own, as `swift package plugin` rewrites the scratch path's build description, and a
+#   `swift build --static-swift-stdlib` that follows in the same scratch path then links without the
+#   static runtime's folder: "cannot find -lCoreFoundation", seen in scripts/make-deb.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$top"
@@ -29,7 +32,7 @@ fi
 
 out=${1:?usage: make-docs.sh OUT BIN_DIR | --install OUT PREFIX}
 bin=${2:?usage: make-docs.sh OUT BIN_DIR | --install OUT PREFIX}
-scratch=${BLEAGENT_DOCS_SCRATCH:-$BUILD_DIR/debug}
+scratch=${BLEAGENT_DOCS_SCRATCH:-$BUILD_DIR/docs-tool}
 rm -rf "$out"
 mkdir -p "$out/man/man1" "$out/man/man5" "$out/man/man8" "$out/completions/bash" "$out/completions/zsh" "$out/completions/fish"
 

@@ -10,6 +10,10 @@
 #          reference (offsets set by the harness) and a third radio then computes the same attenuation for both
 #   story  three `bleagent run` daemons meet; A registers with a processing number on `bleagent-server`, whose export worker
 #          signs its keys; B downloads, matches and is notified once; C (3 minutes at −70 dBm, then −90 dBm) is not (`bleagent demo`)
+#   systemd the Debian packages under systemd as PID 1 (run-vm.sh --systemd, no Swift toolchain in the guest):
+#          dpkg -i, start → READY, STATUS, advertising and scanning in the unit's sandbox, idle memory,
+#          StateDirectory, watchdog, a bad config, upgrade, stop, the server (DynamicUser), apt purge
+#          (the packages from $BLEAGENT_DEBS, default $BUILD_DIR/deb: scripts/make-deb.sh)
 # REALSTACK_ONLY="story" runs only the named boots.
 # Usage: scripts/realstack-test.sh BLEAGENT_BINARY
 # Skips (exit 0, with a message) only where this machine cannot run QEMU; fails otherwise.
@@ -54,6 +58,31 @@ run() {  # run NAME RADIO-CONFIG [SCRIPT ARGS…] (default: radio_scenarios.py N
   [ "$rc" -eq 0 ] || { echo "    --- last lines:"; tail -n 30 "$dir/output.txt" | tr -cd '\11\12\40-\176\200-\377' | sed 's/^/    /'; }
   [ "$rc" -eq 0 ] || failed=1
 }
+# The packages under a real systemd. The upgrade's package is the first one repacked with a newer
+# version: the same files, so dpkg replaces the running binary by a new inode, as an upgrade does.
+if [ -z "${REALSTACK_ONLY:-}" ] || [[ " $REALSTACK_ONLY " == *" systemd "* ]]; then
+  debs=${BLEAGENT_DEBS:-$BUILD_DIR/deb}
+  dir="$work/systemd"; rm -rf "$dir"; mkdir -p "$dir/upgrade"
+  if ! cp "$debs"/bleagent_*.deb "$debs"/bleagent-server_*.deb "$dir/" 2>/dev/null; then
+    echo "FAIL systemd: no packages in $debs (make them: scripts/make-deb.sh, or --debug)"; failed=1
+  else
+    unpacked=$(mktemp -d)
+    dpkg-deb -R "$dir"/bleagent_*.deb "$unpacked/root"
+    version=$(dpkg-deb -f "$dir"/bleagent_*.deb Version)+upgrade1
+    sed -i "s/^Version: .*/Version: $version/" "$unpacked/root/DEBIAN/control"
+    dpkg-deb --root-owner-group -Zgzip -z1 --build "$unpacked/root" "$dir/upgrade/bleagent_${version}_$(dpkg --print-architecture).deb" >/dev/null
+    rm -rf "$unpacked"
+    started=$(date +%s) rc=0
+    bash "$harness/run-vm.sh" --systemd --radios 2 --share "$dir" --timeout 600 -- \
+      python3 "$harness/scenarios/systemd_scenarios.py" > "$dir/output.txt" 2>&1 || rc=$?
+    grep -a -E "^(PASS|FAIL) |checks passed|run-vm:" "$dir/output.txt" | sed 's/^/    /' || true
+    echo "    (systemd: $(( $(date +%s) - started )) s, exit $rc; logs in $dir, the guest's journal in $dir/.realstack/journal.txt)"
+    if [ "$rc" -ne 0 ]; then
+      failed=1
+      echo "    --- last lines:"; tail -n 30 "$dir/output.txt" | tr -cd '\11\12\40-\176\200-\377' | sed 's/^/    /'
+    fi
+  fi
+fi
 run main '{"legacy": ["hci0"], "strict_random_address": true}'
 run power '{"legacy": ["hci0"], "strict_random_address": false}'
 run field '{"legacy": ["hci0"], "strict_random_address": false}' "$harness/scenarios/field_scenarios.py"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Set-up and run: installs the build dependencies, builds bleagent (release), installs it as
-# /usr/local/bin/bleagent with its systemd unit, user, D-Bus policy and configuration (or only the
-# binary in ~/.local/bin without root), runs a self-check that derives Google's published test
-# vector, then runs the main job: the service where there is a Bluetooth adapter, otherwise
-# `bleagent demo` on virtual radios. Re-running is safe and incremental.
-#   BLEAGENT_SETUP_RUN=no scripts/setup.sh    install only
+# Set-up and run: installs the build dependencies, builds the Debian packages bleagent and
+# bleagent-server (release, scripts/make-deb.sh) and installs them with apt (as root; without root only
+# the binaries, in ~/.local/bin), runs a self-check that derives Google's published test vector, then
+# runs the main job: the service where there is a Bluetooth adapter, otherwise `bleagent demo` on
+# virtual radios. Re-running is safe and incremental; an earlier set-up's /usr/local files are replaced.
+#   BLEAGENT_SETUP_RUN=no scripts/setup.sh        install only
+#   BLEAGENT_SETUP_ROLE=server scripts/setup.sh   the notification server only (its package, enabled)
+#   scripts/uninstall.sh                          removes everything set-up installed
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$top"
@@ -28,70 +30,68 @@ swift_version=$(swift --version 2>/dev/null | grep -oE 'Swift version [0-9.]+' |
 echo "    Swift ${swift_version:-unknown} at $(command -v swift) (this project needs $swift_needed)"
 [ "$swift_version" = "$swift_needed" ] || echo "    warning: not Swift $swift_needed: the build may fail; get $swift_needed from https://www.swift.org/install/linux/ into /opt/swift" >&2
 
-stage "build bleagent and bleagent-server (release)"
-for product in bleagent bleagent-server; do
-  # The build's own status decides (a binary left by an earlier build must not be installed). Its
-  # progress shows as every 25th step (and the first and last) of its [N/M] lines; everything else it says passes through.
-  set +e
-  swift build -c release --scratch-path "$BUILD_DIR/release" --product "$product" 2>&1 \
-    | awk '/unhandled; explicitly declare/ { next }
-           match($0, /^\[[0-9]+\/[0-9]+\]/) {
-             split(substr($0, 2, RLENGTH - 2), step, "/")
-             if (step[1] == 1 || step[1] == step[2] || step[1] % 25 == 0) { print "    " $0; fflush() }
-             next
-           }
-           { print; fflush() }'
-  rc=${PIPESTATUS[0]}
-  set -e
-  [ "$rc" -eq 0 ] && [ -x "$BUILD_DIR/release/release/$product" ] || { echo "build of $product failed (swift build exit $rc)" >&2; exit 1; }
-done
-built="$BUILD_DIR/release/release/bleagent"
+role=${BLEAGENT_SETUP_ROLE:-all}
+case "$role" in all) packages=(bleagent bleagent-server) ;; server) packages=(bleagent-server) ;;
+  *) echo "error: BLEAGENT_SETUP_ROLE is all (default) or server, not $role" >&2; exit 64 ;; esac
+
+stage "build the Debian packages (release, the Swift runtime linked in, stripped)"
+# scripts/make-deb.sh: swift build -c release --static-swift-stdlib (its progress below), then the
+# packages in $BUILD_DIR/deb.
+BLEAGENT_BUILD_PROGRESS=1 scripts/make-deb.sh --out "$BUILD_DIR/deb"
+version=$("$BUILD_DIR/release-static/release/bleagent" --version)
+arch=$(dpkg --print-architecture)
 
 stage "install"
 if [ "$(id -u)" -eq 0 ]; then
-  dest=/usr/local/bin
-  install -m 0755 "$built" "$dest/bleagent"
-  install -m 0755 "$BUILD_DIR/release/release/bleagent-server" "$dest/bleagent-server"
-  # The notification server: unit (not enabled: `systemctl enable --now bleagent-server`) and a documented configuration.
-  install -D -m 0644 systemd/bleagent-server.service /etc/systemd/system/bleagent-server.service
-  # The daemon: unit, its user, its D-Bus policy, a documented configuration (kept if present).
-  install -D -m 0644 systemd/bleagent.service /etc/systemd/system/bleagent.service
-  install -D -m 0644 systemd/bleagent-notify.service /etc/systemd/user/bleagent-notify.service
-  install -D -m 0644 systemd/bleagent.sysusers /etc/sysusers.d/bleagent.conf
-  install -D -m 0644 systemd/org.bleagent.Agent.conf /etc/dbus-1/system.d/org.bleagent.Agent.conf
-  [ -f /etc/bleagent/bleagent.toml ] || install -D -m 0644 systemd/bleagent.toml /etc/bleagent/bleagent.toml
-  install -D -m 0644 share/guidance.json /usr/local/share/bleagent/guidance.json
-  install -D -m 0644 README.md /usr/local/share/doc/bleagent/README.md
-  install -D -m 0644 doc/org.bleagent.Agent1.md /usr/local/share/doc/bleagent/org.bleagent.Agent1.md
-  # Man pages, shell completions and the D-Bus interface file (scripts/make-docs.sh); not fatal.
-  BLEAGENT_DOCS_SCRATCH="$BUILD_DIR/release" scripts/make-docs.sh "$BUILD_DIR/docs" "$BUILD_DIR/release/release" \
-    && scripts/make-docs.sh --install "$BUILD_DIR/docs" /usr/local || echo "    man pages and completions were not built (see above)"
-  # The real-stack harness for `bleagent demo` (mtimes kept: the VM is rebuilt only when it changes).
-  rm -rf /usr/local/share/bleagent/realstack && mkdir -p /usr/local/share/bleagent && cp -rp Harness/realstack /usr/local/share/bleagent/realstack
-  if command -v systemd-sysusers >/dev/null; then systemd-sysusers /etc/sysusers.d/bleagent.conf
-  elif ! id bleagent >/dev/null 2>&1; then useradd --system --home-dir /var/lib/bleagent --shell /usr/sbin/nologin bleagent; fi
-  if ! getent group bleagent-server >/dev/null; then groupadd --system bleagent-server; fi
-  # The server's configuration, 0640 root:bleagent-server (the unit's group): it may come to hold the
-  # database password (better: [database] password_file).
-  [ -f /etc/bleagent/server.toml ] || install -D -m 0640 -g bleagent-server systemd/server.toml /etc/bleagent/server.toml
-  # Contact days are health information: the daemon shows them to root and the bleagent group only.
-  # The desktop user who ran set-up (through sudo) joins the group, and is told so.
-  if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && ! id -nG "$SUDO_USER" | tr ' ' '\n' | grep -qx bleagent; then
-    usermod -aG bleagent "$SUDO_USER"
-    echo "    added $SUDO_USER to the bleagent group (status, exposures and contact notices); log in again for it to apply"
+  dest=/usr/bin
+  # An earlier set-up installed under /usr/local and /etc/systemd/system, which would shadow the
+  # package's unit: remove those files (configuration in /etc/bleagent is kept, and the package adopts it).
+  for old in /usr/local/bin/bleagent /usr/local/bin/bleagent-server /etc/systemd/system/bleagent.service \
+             /etc/systemd/system/bleagent-server.service /etc/systemd/user/bleagent-notify.service \
+             /etc/sysusers.d/bleagent.conf /etc/dbus-1/system.d/org.bleagent.Agent.conf \
+             /usr/local/share/bleagent/guidance.json /usr/local/share/doc/bleagent; do
+    [ -e "$old" ] && { echo "    removing $old (an earlier set-up's; the package installs under /usr)"; rm -rf "$old"; }
+  done
+  debs=()
+  for package in "${packages[@]}"; do debs+=("$BUILD_DIR/deb/${package}_${version}_${arch}.deb"); done
+  # apt installs what the packages depend on (bluez, dbus, the libraries) and runs their scripts: the
+  # user, the D-Bus policy, systemd's reload; a running service is restarted on the new binary.
+  noclean=$(mktemp); printf '#clear DPkg::Post-Invoke;\n' > "$noclean"
+  DEBIAN_FRONTEND=noninteractive apt-get -c "$noclean" install -y -q --reinstall "${debs[@]}" | grep -vE "^(Reading|Building|Selecting|Preparing|\(Reading)" || true
+  rm -f "$noclean"
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || { echo "error: the $package package did not install (apt's messages are above)" >&2; exit 1; }
+  done
+  if [ "$role" = all ]; then
+    # The real-stack harness for `bleagent demo` (not in the package; mtimes kept: the VM is rebuilt only when it changes).
+    rm -rf /usr/local/share/bleagent/realstack && mkdir -p /usr/local/share/bleagent && cp -rp Harness/realstack /usr/local/share/bleagent/realstack
+    # Contact days are health information: the daemon shows them to root and the bleagent group only.
+    # The desktop user who ran set-up (through sudo) joins the group, and is told so.
+    if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && ! id -nG "$SUDO_USER" | tr ' ' '\n' | grep -qx bleagent; then
+      usermod -aG bleagent "$SUDO_USER"
+      echo "    added $SUDO_USER to the bleagent group (status, exposures and contact notices); log in again for it to apply"
+    fi
   fi
-  if [ -d /run/systemd/system ]; then
-    systemctl daemon-reload
-    systemctl reload dbus 2>/dev/null || true
-  fi
-  echo "    installed /usr/local/bin/bleagent ($("$dest/bleagent" --version)), bleagent.service, its user and D-Bus policy,"
-  echo "    /usr/local/bin/bleagent-server with bleagent-server.service (not enabled) and /etc/bleagent/server.toml,"
-  echo "    /etc/bleagent/bleagent.toml, /usr/local/share/bleagent/{guidance.json,realstack}"
+  echo "    installed: ${packages[*]} $version (dpkg -L ${packages[0]} lists the files; scripts/uninstall.sh removes them)"
 else
   dest="$HOME/.local/bin"; mkdir -p "$dest"
-  install -m 0755 "$built" "$dest/bleagent"
-  install -m 0755 "$BUILD_DIR/release/release/bleagent-server" "$dest/bleagent-server"
-  echo "    installed $dest/bleagent and bleagent-server ($("$dest/bleagent" --version)); run as root to install the service"
+  for package in "${packages[@]}"; do install -m 0755 "$BUILD_DIR/release-static/release/$package" "$dest/$package"; done
+  echo "    installed ${packages[*]} in $dest ($version); run as root to install the packages and the service"
+fi
+
+if [ "$role" = server ]; then
+  stage "the notification server"
+  "$dest/bleagent-server" --version >/dev/null || { echo "self-check failed: $dest/bleagent-server does not run" >&2; exit 1; }
+  if [ "${BLEAGENT_SETUP_RUN:-auto}" != no ] && [ -d /run/systemd/system ] && [ "$(id -u)" -eq 0 ]; then
+    systemctl enable --now bleagent-server.service
+    systemctl status --no-pager --lines=3 bleagent-server.service || true
+    echo "Next: put a TLS proxy in front (README, \"Notification server\"); bleagent-server --help"
+  else
+    echo "Next: configure /etc/bleagent/server.toml, then systemctl enable --now bleagent-server (or bleagent-server serve)"
+  fi
+  print_stage_times
+  exit 0
 fi
 
 stage "self-check: Google's GAEN test vector"

@@ -6,7 +6,7 @@
 # for the run). Prints how long each stage took.
 #   scripts/test.sh                 everything
 #   FUZZ_SECONDS=0 scripts/test.sh  skip the fuzzer
-#   REALSTACK=0 scripts/test.sh     skip the real-stack (QEMU) tests and the power cuts
+#   REALSTACK=0 scripts/test.sh     skip the real-stack (QEMU) tests (with the packages under systemd) and the power cuts
 #   POWERCUT_CUTS=20 scripts/test.sh   more power cuts (default 4)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -17,7 +17,9 @@ stage "install test dependencies"
 # python3-dbus/-gi: a stand-in desktop notification server for `bleagent notify` (Debian's python3).
 # chromium: renders `bleagent field report` headless, offline, as a person would see it.
 # nginx: the load balancer in front of three servers (Tests/interop/test_scaleout.py).
-apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi python3-venv postgresql e2fsprogs chromium nginx man-db groff-base libglib2.0-bin
+# dpkg-dev, lintian, chrpath: the Debian packages (scripts/make-deb.sh).
+apt_install "${BUILD_PACKAGES[@]}" python3-dbus python3-gi python3-venv postgresql e2fsprogs chromium nginx man-db groff-base libglib2.0-bin \
+  dpkg-dev lintian chrpath
 # The interop tests' Python packages go into a venv of their own: Debian's Python refuses `pip install`
 # system-wide ("externally-managed-environment"). --system-site-packages keeps Debian's python3-dbus
 # and python3-gi visible. A failure stops here, with pip's own message.
@@ -77,6 +79,11 @@ if [ -f "$fielddata/README.md" ]; then
   grep -E "contacts replayed|^risk |^all " "$log_dir/field-replay.txt"
 fi
 
+# The packages the real stack's systemd boot installs: a debug build with the Swift runtime linked in
+# (its own scratch path; a release build would cost ~15 minutes more), stripped, checked by lintian.
+stage "Debian packages (debug build, static Swift runtime) + lintian"
+bash scripts/make-deb.sh --debug --lintian --out "$BUILD_DIR/deb"
+
 stage "interop tests (Python protobuf + cryptography + openssl)"
 set +e
 # The venv's python (and its bin, for the bluezoo command) runs them.
@@ -88,7 +95,7 @@ tail -n 40 "$log_dir/interop.log"
 
 if [ "${REALSTACK:-1}" != 0 ]; then
   stage "real stack (QEMU: kernel Bluetooth + bluetoothd 5.66 + virtual radios)"
-  timeout 900 scripts/realstack-test.sh "$bin/bleagent"
+  timeout 1200 scripts/realstack-test.sh "$bin/bleagent"
   # Needs the VM the real-stack stage prepared (and skips where it skipped: no x86_64, no QEMU).
   if [ "$(uname -m)" = x86_64 ] && qemu-system-x86_64 -version >/dev/null 2>&1; then
     stage "power cuts (QEMU, ext4 image: contact store + server SQLite)"

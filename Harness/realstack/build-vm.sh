@@ -52,8 +52,8 @@ KVER=$(cat "$CACHE/kernel-version")
 
 # 3. initramfs -----------------------------------------------------------------
 # RNG first (some kernels need drbg/jitterentropy before ECDH works), then
-# virtio + 9p (+ virtio_blk/ext4 for --disk), then bluetooth + vhci.  Dependencies come from modules.dep.
-MODS="jitterentropy_rng ctr sha512_generic drbg virtio_pci 9pnet_virtio 9p virtio_blk ext4 cmac ccm ecdh_generic hci_vhci"
+# virtio + 9p (+ virtio_blk/ext4 for --disk, overlay for --systemd), then bluetooth + vhci.  Dependencies come from modules.dep.
+MODS="jitterentropy_rng ctr sha512_generic drbg virtio_pci 9pnet_virtio 9p virtio_blk ext4 overlay cmac ccm ecdh_generic hci_vhci"
 if [ ! -s "$CACHE/initramfs.gz" ] || [ "$HERE/guest-init.sh" -nt "$CACHE/initramfs.gz" ] || [ "$HERE/build-vm.sh" -nt "$CACHE/initramfs.gz" ]; then
   [ -d "$CACHE/kdl/root/lib/modules/$KVER" ] || { rm -f "$CACHE/vmlinuz"; exec "$0" "$@"; }
   ir=$(mktemp -d)

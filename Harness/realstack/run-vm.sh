@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-vm.sh [--radios N] [--share DIR] [--timeout SECS] [--mem MB] [--keep-radio-state] [--disk IMG] -- CMD ARGS...
+# run-vm.sh [--radios N] [--share DIR] [--timeout SECS] [--mem MB] [--keep-radio-state] [--disk IMG] [--systemd] -- CMD ARGS...
 # Boot the realstack VM (QEMU/TCG, Debian kernel, real dbus + bluetoothd,
 # N bumble controllers on /dev/vhci), run CMD in the guest with cwd = DIR,
 # power off, exit with CMD's exit code.
@@ -10,6 +10,10 @@
 #   --disk IMG: a raw ext4 image (mkfs.ext4 -F IMG) attached as a virtio disk and mounted at /disk
 #   in the guest; SIGKILL of the pid in DIR/.realstack/qemu.pid is a power cut for what the guest
 #   had not flushed (boot again with the same IMG: ext4 replays its journal).
+#   --systemd: systemd (the host's) boots as PID 1 on a writable root: overlays over the host's /usr, /etc
+#   and /var/lib/dpkg with their upper layers in memory (seen in the guest at /run/rs-overlay/{usr,etc,dpkg}:
+#   exactly what changed), no /opt (no Swift toolchain). The radios and bluetooth.service are started
+#   first; CMD runs as root from a unit (systemd-guest.sh); the journal is copied to DIR/.realstack/journal.txt.
 #   Logs: DIR/.realstack/{console,bluetoothd,radios,dbus}.log, status, cmd.out/err
 # Exit: CMD's code; 124 on timeout; 125 if the VM failed before CMD ran.
 # Env: REALSTACK_CACHE (default ~/.cache/bleagent-realstack), REALSTACK_SMP (2),
@@ -17,7 +21,7 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${REALSTACK_CACHE:-$HOME/.cache/bleagent-realstack}
-RADIOS=2; SHARE=$PWD; TIMEOUT=300; MEM=1024; KEEP=; DISK=
+RADIOS=2; SHARE=$PWD; TIMEOUT=300; MEM=1024; KEEP=; DISK=; SYSTEMD=
 while [ $# -gt 0 ]; do
   case "$1" in
     --radios) RADIOS=$2; shift 2 ;;
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
     --mem) MEM=$2; shift 2 ;;
     --keep-radio-state) KEEP=1; shift ;;
     --disk) DISK=$2; shift 2 ;;
+    --systemd) SYSTEMD=1; shift ;;
     --) shift; break ;;
     *) break ;;
   esac
@@ -46,8 +51,13 @@ if [ -z "$KEEP" ]; then rm -f "$SHARE/beacons.json"; echo '{"default": -60}' > "
 
 V() { echo "-virtfs local,path=$1,mount_tag=$2,security_model=none${3:+,readonly=on}"; }
 SHARES="$(V /usr usr ro) $(V /etc etc ro) $(V "$CACHE" rscache ro) $(V "$HERE" rsdir ro) $(V "$SHARE" share)"
-[ -d /opt ] && SHARES="$SHARES $(V /opt opt ro)"
 APPEND="console=ttyS0 loglevel=4 panic=-1 rs_share=$SHARE rs_cache=$CACHE rs_dir=$HERE rs_radios=$RADIOS"
+if [ -n "$SYSTEMD" ]; then
+  # Without /opt: what runs there must not need the Swift toolchain.
+  SHARES="$SHARES $(V /var/lib/dpkg dpkg ro)"; APPEND="$APPEND rs_systemd=1"
+else
+  [ -d /opt ] && SHARES="$SHARES $(V /opt opt ro)"
+fi
 [ -n "${REALSTACK_BTD_DEBUG:-}" ] && APPEND="$APPEND rs_btd_debug=1"
 if [ -n "$DISK" ]; then
   [ -f "$DISK" ] || { echo "run-vm: no disk image $DISK (make one: mkfs.ext4 -F IMG after truncate -s 256M IMG)" >&2; exit 2; }

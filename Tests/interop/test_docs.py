@@ -21,13 +21,8 @@ class ManPagesAndCompletions(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="bleagent-docs-")
         cls.out = os.path.join(cls.tmp, "docs")
         bin_dir = os.path.dirname(os.path.abspath(BLEAGENT))
-        # The binaries' scratch path (the folder above them holding workspace-state.json): generate-manual is built there.
-        scratch = os.path.realpath(bin_dir)
-        while scratch != "/" and not os.path.exists(os.path.join(scratch, "workspace-state.json")):
-            scratch = os.path.dirname(scratch)
-        scratch = None if scratch == "/" else scratch
-        env = dict(os.environ, **({"BLEAGENT_DOCS_SCRATCH": scratch} if scratch else {}))
-        result = subprocess.run([os.path.join(REPO, "scripts", "make-docs.sh"), cls.out, bin_dir], env=env,
+        # generate-manual is built in make-docs.sh's own scratch path.
+        result = subprocess.run([os.path.join(REPO, "scripts", "make-docs.sh"), cls.out, bin_dir],
                                 capture_output=True, text=True, timeout=1800)
         if result.returncode != 0:
             raise AssertionError(f"make-docs.sh exited {result.returncode}: {result.stdout}{result.stderr}")
