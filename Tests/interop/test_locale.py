@@ -268,6 +268,7 @@ class DaemonVerbs(ProcessTestCase, LocaleTestCase):
             ((406, {"error": "processing_number_used", "message": "used"}, {}), 3, "1回だけ"),
             ((406, None, {}), 3, "正しくない"),   # COCOA's bare 406
             ((429, {"message": "slow down"}, {"Retry-After": "3600"}), 69, "制限"),
+            ((429, {}, {"Retry-After": "inf"}), 69, "制限"),   # a wait no Int holds: said, not a crash
             ((400, {"error": "bad_request", "message": "keys malformed"}, {}), 65, "keys malformed"),
         ]
         for answer, code, phrase in refusals:
@@ -318,9 +319,13 @@ class Notices(ProcessTestCase, LocaleTestCase):
             lines[name] = [companion.stdout.readline(), companion.stdout.readline()]
             companion.kill()
             companion.wait()
-        self.assertTrue(wait_for(lambda: os.path.exists(out) and len(open(out).readlines()) == 2, 10))
-        with open(out, encoding="utf-8") as f:
-            calls = [json.loads(line) for line in f]
+        def calls():
+            if not os.path.exists(out):
+                return []
+            with open(out, encoding="utf-8") as f:
+                return [json.loads(line) for line in f]
+        self.assertTrue(wait_for(lambda: len(calls()) == 2, 10), calls())
+        calls = calls()
         self.assertRegex(calls[0]["summary"] + calls[0]["body"], JAPANESE)
         self.assertNotRegex(calls[1]["summary"] + calls[1]["body"], JAPANESE)
         self.assertTrue(all(day in call["body"] for call in calls))

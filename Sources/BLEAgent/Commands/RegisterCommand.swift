@@ -102,6 +102,9 @@ struct RegisterCommand: AsyncParsableCommand {
                 case .refused(let status, let code, let message):
                     if status != 429 { PendingRegistration.clear(directory: stateDirectory) }
                     throw CLIError(status == 400 ? .dataError : status == 429 ? .unavailable : .refused, RegisterText.refusal(code: code, message: message))
+                case .throttled(let seconds):
+                    // The number was not tried: it stays pending, for the same idempotency key later.
+                    throw CLIError(.unavailable, RegisterText.throttled(seconds: seconds))
                 }
             }
             PendingRegistration.clear(directory: stateDirectory)

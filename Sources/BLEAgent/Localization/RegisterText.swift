@@ -33,7 +33,7 @@ enum RegisterText: LocalizedMessage {
     case expiredNumber
     case usedNumber
     case incorrectNumber
-    case throttled(String)
+    case throttled(seconds: Int)
     case refused(String)
 
     static let examples: [RegisterText] = [
@@ -43,7 +43,7 @@ enum RegisterText: LocalizedMessage {
         .notADate("2026-13-01"), .inTheFuture("2027-01-01"), .noKeys(since: "2026-11-20"), .badProcessingNumber,
         .noConsentWithoutTerminal, .notSent, .noTerminalToAsk(question: .askSymptoms), .noValidAnswer(question: .askProcessingNumber),
         .unreachable("127.0.0.1: connection refused"), .unconfirmed(httpStatus: 200), .unknownNumber, .expiredNumber, .usedNumber,
-        .incorrectNumber, .throttled("wait 3600 s"), .refused("HTTP 400"),
+        .incorrectNumber, .throttled(seconds: 3600), .refused("HTTP 400"),
     ]
 
     /// What the person can do about the server's refusal `code` (its `error`, or `http_STATUS`).
@@ -52,7 +52,6 @@ enum RegisterText: LocalizedMessage {
         case RegistrationOutcome.unknownNumber.code: .unknownNumber
         case RegistrationOutcome.expiredNumber.code: .expiredNumber
         case RegistrationOutcome.usedNumber.code: .usedNumber
-        case "throttled": .throttled(message)
         // COCOA's own server answers a bad number with a bare 406, without saying which way.
         case "http_406": .incorrectNumber
         default: .refused(message)
@@ -95,7 +94,8 @@ enum RegisterText: LocalizedMessage {
             "this processing number was already used to register. Each number registers once; if that was not you, tell the health centre."
         case .incorrectNumber:
             "the server says the processing number is incorrect (unknown, expired or already used). Check the 8 digits; if they are right, ask the health centre for a new number."
-        case .throttled(let message): "the server is limiting registration attempts: \(message). Try again later."
+        case .throttled(let seconds):
+            "the server is limiting registration attempts: the server asks to wait \(seconds) s before trying again. Try again later."
         case .refused(let message): "the server refused the registration: \(message)"
         }
     }
@@ -134,7 +134,7 @@ enum RegisterText: LocalizedMessage {
         case .usedNumber: "この処理番号はすでに登録に使われています。処理番号で登録できるのは1回だけです。心当たりがない場合は保健所に連絡してください。"
         case .incorrectNumber:
             "処理番号が正しくないとサーバーが答えました（登録されていない、期限切れ、または使用済み）。8桁の数字を確かめ、正しければ保健所に新しい処理番号を依頼してください。"
-        case .throttled(let message): "サーバーが登録の試行を制限しています（\(message)）。時間をおいてもう一度実行してください。"
+        case .throttled(let seconds): "サーバーが登録の試行を制限しています。\(seconds)秒たってから、もう一度実行してください。"
         case .refused(let message): "サーバーが登録を受け付けませんでした（\(message)）"
         }
     }
