@@ -12,6 +12,11 @@ struct BLEAgentCommand: AsyncParsableCommand {
         object on standard error: {"error": NAME, "message": TEXT, "exit_code": N}. Verbs that only read \
         (status, exposures, keys own, store stats, store check) never create a store or a key.
 
+        Text for people is in Japanese when the locale is Japanese (the first set of LC_ALL, LC_MESSAGES \
+        and LANG starts with ja, e.g. ja_JP.UTF-8), in English otherwise. --json output, JSON errors, \
+        exit codes, log and journal lines (but for a contact notice's text), --help and the D-Bus API \
+        are the same in every locale.
+
         Exit codes, one meaning each in every verb:
           0   done
           1   failure; for status: the daemon runs but records nothing (reason shown)

@@ -39,10 +39,13 @@ struct OperationLogTests {
         }
         let journal = try [
             line(["MESSAGE": "consent given: recording starts", "PRIORITY": "5", "__REALTIME_TIMESTAMP": "1764000000000000"]),
-            line(["MESSAGE": "\(ContactNotifier.noticeMarker) on 2026-11-20 (1 contact, 20 minutes).", "PRIORITY": "4",
+            line(["MESSAGE": "\(NoticeText.summary.english) on 2026-11-20 (1 contact, 20 minutes).", "PRIORITY": "4",
                   "MESSAGE_ID": ContactNotifier.messageID]),
             // The same notice where the journal socket was missing (stderr, no MESSAGE_ID).
-            line(["MESSAGE": "warning: \(ContactNotifier.noticeMarker) on 2026-11-21 (2 contacts, 31 minutes).", "PRIORITY": "4"]),
+            line(["MESSAGE": "warning: \(NoticeText.summary.english) on 2026-11-21 (2 contacts, 31 minutes).", "PRIORITY": "4"]),
+            // A daemon in a Japanese locale writes its notice in Japanese: left out too, with or without MESSAGE_ID.
+            line(["MESSAGE": ContactNotifier.journalText(.japanese), "PRIORITY": "4", "MESSAGE_ID": ContactNotifier.messageID]),
+            line(["MESSAGE": "warning: \(ContactNotifier.journalText(.japanese))", "PRIORITY": "4"]),
             line(["MESSAGE": "downloading keys: cocoa: HTTP 503", "PRIORITY": "3"]),
         ].joined(separator: "\r\n")
         let records = OperationLog.records(journalJSON: journal, scrubber: Scrubber(hostName: "pi"))

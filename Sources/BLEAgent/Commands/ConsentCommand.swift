@@ -27,36 +27,26 @@ struct ConsentCommand: AsyncParsableCommand {
         if accept && withdraw { throw ValidationError("give --accept or --withdraw, not both") }
     }
 
-    static let terms = """
-        bleagent — privacy terms (version \(AgentDaemon.termsVersion))
-
-        • While you consent, this device broadcasts random codes that change every 10 minutes with its
-          Bluetooth address, and records the codes of devices nearby with their signal strength.
-        • No name, phone number, e-mail, location, or device identity is recorded. Nobody — neither you
-          nor any authority — can learn where, when or with whom a contact happened.
-        • Records stay on this device, encrypted, and are destroyed 14 days after they were made.
-        • Keys of people who tested positive are downloaded and compared here, on this device.
-        • Nothing leaves the device unless you test positive and choose to share your own daily keys.
-        • Accuracy is not guaranteed: walls, glass and how the device is placed change the measured distance.
-        • You can withdraw consent at any time (`bleagent consent --withdraw`): everything recorded is
-          then deleted, unrecoverably.
-        """
+    /// The terms, in English as `--json` carries them; people read them in their language.
+    static let terms = ConsentText.terms(version: AgentDaemon.termsVersion).english
 
     func run() async throws {
         try await reportingErrors {
+            let language = output.language
+            let terms = ConsentText.terms(version: AgentDaemon.termsVersion).text(language)
             if !accept && !withdraw {
-                if output.json { try Output.json(["terms_version": AgentDaemon.termsVersion, "terms": Self.terms]) } else { Output.line(Self.terms) }
+                if output.json { try Output.json(["terms_version": AgentDaemon.termsVersion, "terms": Self.terms]) } else { Output.line(terms) }
                 return
             }
             if !output.json {
-                Output.line(Self.terms)
+                Output.line(terms)
                 Output.line()
             }
             if !yes {
-                guard isatty(STDIN_FILENO) == 1 else { throw CLIError(.failure, "not asking for confirmation without a terminal: add --yes") }
-                Output.prompt(accept ? "Type \"yes\" to agree: " : "Type \"yes\" to withdraw and delete every record: ")
-                guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-                    Output.line("Nothing changed.")
+                guard isatty(STDIN_FILENO) == 1 else { throw CLIError(.failure, ErrorText.noTerminalToConfirm) }
+                Output.prompt((accept ? ConsentText.askToAccept : .askToWithdraw).text(language))
+                guard YesNoAnswer.confirms(readLine()) else {
+                    Output.line(ConsentText.nothingChanged.text(language))
                     throw ExitCode(1)
                 }
             }
@@ -70,7 +60,7 @@ struct ConsentCommand: AsyncParsableCommand {
             if output.json {
                 try Output.json(["consent": accept ? "given" : "withdrawn", "terms_version": AgentDaemon.termsVersion])
             } else {
-                Output.line(accept ? "Consent given: the agent now advertises, scans and records." : "Consent withdrawn: every record was deleted.")
+                Output.line((accept ? ConsentText.given : .withdrawn).text(language))
             }
         }
     }

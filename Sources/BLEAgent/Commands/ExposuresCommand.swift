@@ -36,14 +36,16 @@ struct ExposuresCommand: AsyncParsableCommand {
                 }
             }
             if output.json { try Output.json(entries); return }
+            let language = output.language
             guard !entries.isEmpty else {
-                Output.line("No contact with a person who tested positive in the last 14 days.")
+                Output.line(ExposuresText.noContact.text(language))
                 return
             }
-            Output.line("Possible contact with a person who tested positive:")
-            Output.table([["DATE", "CONTACTS", "MINUTES"]] + entries.map { [$0.date.replacingOccurrences(of: "-", with: "/"), "\($0.contacts)", "\($0.minutes)"] })
+            Output.line(ExposuresText.heading.text(language))
+            Output.table([ExposuresText.columns.cells(language)]
+                         + entries.map { [$0.date.replacingOccurrences(of: "-", with: "/"), "\($0.contacts)", "\($0.minutes)"] })
             Output.line()
-            Output.line("See `bleagent guidance` for what to do next.")
+            Output.line(ExposuresText.seeGuidance.text(language))
         }
     }
 }

@@ -26,6 +26,7 @@ struct ForgetCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let directory = try state.directory()
+            let language = output.language
             // The daemon holds the store open: it forgets (the same wipe as withdrawing consent).
             var daemon: DaemonClient?
             do throws(DaemonClient.Failure) {
@@ -38,22 +39,21 @@ struct ForgetCommand: AsyncParsableCommand {
                 switch LocalForget.presence(of: directory) {
                 case .nothing:
                     if output.json { try Output.json(Report(forgotten: false, stateDirectory: directory.path, by: nil)); return }
-                    Output.line("Nothing to forget: there is no contact store in \(directory.path).")
+                    Output.line(ForgetText.nothingToForget(directory: directory.path).text(language))
                     return
                 case .notPermitted:
-                    throw CLIError(.permission, "not permitted to delete the records in \(directory.path): permission denied "
-                                   + "(they belong to the bleagent service: run sudo bleagent forget)")
+                    throw CLIError(.permission, ForgetText.notPermitted(directory: directory.path))
                 case .store:
                     break
                 }
             }
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else {
-                    throw CLIError(.failure, "not asking for confirmation without a terminal: run `bleagent forget --yes`")
+                    throw CLIError(.failure, ForgetText.noTerminal)
                 }
-                Output.prompt("This deletes every record\(daemon == nil ? " in \(directory.path)" : " the bleagent daemon holds") unrecoverably. Type \"yes\" to continue: ")
-                guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-                    Output.line("Nothing was deleted.")
+                Output.prompt(ForgetText.askToConfirm(directory: daemon == nil ? directory.path : nil).text(language))
+                guard YesNoAnswer.confirms(readLine()) else {
+                    Output.line(ForgetText.nothingDeleted.text(language))
                     throw ExitCode(1)
                 }
             }
@@ -62,24 +62,24 @@ struct ForgetCommand: AsyncParsableCommand {
                     _ = try await daemon.call("Forget")
                 } catch {
                     if case .bus(let bus) = error, bus.name == "org.freedesktop.DBus.Error.AccessDenied" {
-                        throw CLIError(.permission, "not permitted to ask the daemon to forget: root and the bleagent group only (sudo bleagent forget)")
+                        throw CLIError(.permission, ForgetText.daemonRefused)
                     }
                     throw CLIError(.failure, DaemonClient.explain(error))
                 }
                 if output.json { try Output.json(Report(forgotten: true, stateDirectory: nil, by: "daemon")); return }
-                Output.line("Forgotten: the daemon deleted every record; it records again only after `bleagent consent --accept`.")
+                Output.line(ForgetText.forgottenByDaemon.text(language))
                 return
             }
             do throws(StoreError) {
                 try LocalForget.wipe(directory)
             } catch {
                 if case .locked = error {
-                    throw CLIError(.failure, "the contact store is in use by another bleagent process: try again when it has finished")
+                    throw CLIError(.failure, ForgetText.storeInUse)
                 }
                 throw error.cliError
             }
             if output.json { try Output.json(Report(forgotten: true, stateDirectory: directory.path, by: "cli")); return }
-            Output.line("Forgotten: every record in \(directory.path) is gone.")
+            Output.line(ForgetText.forgotten(directory: directory.path).text(language))
         }
     }
 

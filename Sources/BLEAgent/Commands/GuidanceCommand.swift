@@ -32,8 +32,16 @@ struct GuidanceCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Guidance: Codable {
-        struct Question: Codable { var id: String; var text: String }
+    /// The data file. Each text for people has a Japanese twin in a `_ja` field (optional: an older
+    /// or local file without them is shown in English); `--json` prints the English fields only.
+    struct Guidance: Decodable {
+        struct Question: Decodable {
+            var id: String
+            var text: String
+            var textJa: String?
+
+            func text(_ language: Language) -> String { language == .japanese ? textJa ?? text : text }
+        }
         struct Prefecture: Codable {
             var name: String
             var nameJa: String
@@ -42,19 +50,37 @@ struct GuidanceCommand: AsyncParsableCommand {
             var url: String?
         }
         var source: String
+        var sourceJa: String?
         var date: String
         var note: String?
         var questions: [Question]
         var advice: [String: String]
+        var adviceJa: [String: String]?
         /// Where to look when a prefecture's own contact is not filled in.
         var national: National?
         var prefectures: [Prefecture]
 
         struct National: Codable {
             var contact: String
+            var contactJa: String?
             var url: String?
             var phoneLine: String?
+            var phoneLineJa: String?
             var asOf: String?
+
+            /// `--json`: the fields it has always had.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(contact, forKey: .contact)
+                try container.encodeIfPresent(url, forKey: .url)
+                try container.encodeIfPresent(phoneLine, forKey: .phoneLine)
+                try container.encodeIfPresent(asOf, forKey: .asOf)
+            }
+        }
+
+        /// The advice for `key` as `language` reads it.
+        func advice(_ key: String, _ language: Language) -> String {
+            (language == .japanese ? adviceJa?[key] : nil) ?? advice[key] ?? ""
         }
     }
 
@@ -87,7 +113,7 @@ struct GuidanceCommand: AsyncParsableCommand {
             if let prefecture {
                 chosen = guidance.prefectures.first { $0.name.lowercased() == prefecture.lowercased() || $0.nameJa == prefecture
                     || $0.nameJa.dropLast() == prefecture[...] }
-                guard chosen != nil else { throw CLIError(.dataError, "unknown prefecture \"\(prefecture)\" (in English or Japanese, e.g. Tokyo or 東京都)") }
+                guard chosen != nil else { throw CLIError(.dataError, GuidanceText.unknownPrefecture(prefecture)) }
             }
             let key: String? = switch (symptoms?.lowercased(), closeContact?.lowercased()) {
             case ("yes", _): "symptoms"
@@ -103,30 +129,30 @@ struct GuidanceCommand: AsyncParsableCommand {
                                        national: guidance.national, source: guidance.source, date: guidance.date))
                 return
             }
+            let language = output.language
+            let japanese = language == .japanese
             if let key {
-                Output.line(guidance.advice[key] ?? "")
+                Output.line(guidance.advice(key, language))
             } else {
-                for question in guidance.questions { Output.line("• \(question.text)") }
+                for question in guidance.questions { Output.line("• \(question.text(language))") }
                 Output.line()
-                Output.line("If you have symptoms: \(guidance.advice["symptoms"] ?? "")")
-                Output.line("If not, but someone close was infected or has symptoms: \(guidance.advice["close_contact"] ?? "")")
-                Output.line("Otherwise: \(guidance.advice["neither"] ?? "")")
+                Output.line(GuidanceText.ifSymptoms(guidance.advice("symptoms", language)).text(language))
+                Output.line(GuidanceText.ifCloseContact(guidance.advice("close_contact", language)).text(language))
+                Output.line(GuidanceText.otherwise(guidance.advice("neither", language)).text(language))
             }
             if let chosen {
                 Output.line()
-                let contact = [chosen.contact, chosen.phone, chosen.url].compactMap { $0 }.joined(separator: ", ")
-                if contact.isEmpty {
-                    Output.line("\(chosen.name) (\(chosen.nameJa)): no consultation contact recorded in \(path); see the prefecture's official website for its consultation centre (受診・相談センター).")
-                } else {
-                    Output.line("\(chosen.name) (\(chosen.nameJa)): \(contact)")
-                }
+                let contact = [chosen.contact, chosen.phone, chosen.url].compactMap { $0 }.joined(separator: japanese ? "、" : ", ")
+                Output.line((contact.isEmpty ? GuidanceText.prefectureWithoutContact(name: chosen.name, nameJa: chosen.nameJa, file: path)
+                                             : .prefectureContact(name: chosen.name, nameJa: chosen.nameJa, contact: contact)).text(language))
             }
             if let national = guidance.national, chosen.map({ [$0.contact, $0.phone, $0.url].allSatisfy { $0 == nil } }) ?? true {
-                Output.line("\(national.contact): \(national.url ?? "")\(national.asOf.map { " (as of \($0))" } ?? "")")
-                if let line = national.phoneLine { Output.line(line) }
+                let contact = (japanese ? national.contactJa : nil) ?? national.contact
+                Output.line(GuidanceText.national(contact: contact, url: national.url ?? "", asOf: national.asOf).text(language))
+                if let line = (japanese ? national.phoneLineJa : nil) ?? national.phoneLine { Output.line(line) }
             }
             Output.line()
-            Output.line("Source: \(guidance.source) (\(guidance.date)).")
+            Output.line(GuidanceText.source((japanese ? guidance.sourceJa : nil) ?? guidance.source, date: guidance.date).text(language))
         }
     }
 }

@@ -23,15 +23,16 @@ struct KeysOwnCommand: AsyncParsableCommand {
         try await reportingErrors {
             let keys = try await OwnKeySource.keysOnAir(directory: try state.directory()).map { KeyJSON($0, revised: false) }
             if output.json { try Output.json(keys); return }
+            let language = output.language
             guard !keys.isEmpty else {
-                Output.line("No keys yet: keys are made once consent is given (`bleagent consent --accept`).")
+                Output.line(KeysOwnText.noKeys.text(language))
                 return
             }
-            Output.table([["DAY (UTC)", "FIRST INTERVAL", "INTERVALS"]] + keys.map { key in
+            Output.table([KeysOwnText.columns.cells(language)] + keys.map { key in
                 [ENIntervalNumber(rawValue: key.rollingStartIntervalNumber).day.iso8601, "\(key.rollingStartIntervalNumber)", "\(key.rollingPeriod ?? 144)"]
             })
             Output.line()
-            Output.line("\(keys.count) day\(keys.count == 1 ? "" : "s") of keys. The key data is printed only with --json.")
+            Output.line(KeysOwnText.count(keys.count).text(language))
         }
     }
 }

@@ -106,6 +106,8 @@ struct LogsCommand: AsyncParsableCommand {
                     switch error {
                     case .unreachable(let detail): throw CLIError(.unavailable, "the server could not be reached: \(detail)")
                     case .refused(_, _, let message): throw CLIError(.refused, "the server refused the log: \(message)")
+                    case .throttled(let seconds):
+                        throw CLIError(.refused, "the server refused the log: the server asks to wait \(seconds) s before trying again")
                     }
                 }
                 guard let id = answer.body.logId else {

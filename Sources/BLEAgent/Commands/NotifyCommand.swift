@@ -50,12 +50,13 @@ struct NotifyCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError(.failure, "cannot listen to the daemon: \(error)")
             }
-            if !output.json { Output.line("Listening for contact notices\(session == nil ? " (no session bus: printing them)" : "").") }
+            let language = output.language
+            if !output.json { Output.line(NoticeText.listening(printing: session == nil).text(language)) }
             let shown = ShownNotices.standard()
             func show(date: String, contacts: Int, minutes: Int) async {
                 guard !shown.dates(now: Date().timeIntervalSince1970).contains(date) else { return }
-                let summary = "Possible contact with a person who tested positive"
-                let body = "On \(date): \(contacts) contact\(contacts == 1 ? "" : "s"), \(minutes) minutes. Run `bleagent guidance` for what to do."
+                let summary = NoticeText.summary.text(language)
+                let body = NoticeText.body(date: date, contacts: contacts, minutes: minutes).text(language)
                 if let session {
                     _ = try? await session.call(DBusMethodCall(destination: "org.freedesktop.Notifications", path: "/org/freedesktop/Notifications",
                                                                interface: "org.freedesktop.Notifications", member: "Notify", arguments: [
@@ -66,7 +67,7 @@ struct NotifyCommand: AsyncParsableCommand {
                 if output.json {
                     try? Output.json(Notice(event: "contact_day", date: date, contacts: contacts, minutes: minutes))
                 } else {
-                    Output.line("\(summary). \(body)")
+                    Output.line(NoticeText.printed(date: date, contacts: contacts, minutes: minutes).text(language))
                 }
                 if !shown.add(date, now: Date().timeIntervalSince1970) { Output.warning("cannot write \(shown.path): this notice may be shown again when the companion restarts") }
             }
@@ -82,7 +83,7 @@ struct NotifyCommand: AsyncParsableCommand {
                     if output.json {
                         try? Output.json(Notice(event: "forgotten", date: nil, contacts: nil, minutes: nil))
                     } else {
-                        Output.line("The agent deleted every record: the notices shown here are forgotten too.")
+                        Output.line(NoticeText.forgotten.text(language))
                     }
                     continue
                 }

@@ -44,40 +44,36 @@ struct RegisterCommand: AsyncParsableCommand {
         try await reportingErrors {
             let (configuration, base) = try target.resolve()
             let interactive = isatty(STDIN_FILENO) == 1
-            let hasSymptoms = try symptoms.map { $0 == .yes } ?? Self.ask("Did you have symptoms? [yes/no] ", interactive: interactive) { answer in
-                ["yes", "y"].contains(answer) ? true : ["no", "n"].contains(answer) ? false : nil
-            }
+            let language = output.language
+            let hasSymptoms = try symptoms.map { $0 == .yes } ?? Self.ask(.askSymptoms, language, interactive: interactive, parse: YesNoAnswer.parse)
             let dayGiven = hasSymptoms ? onsetDate : testDate
-            if hasSymptoms && testDate != nil && onsetDate == nil { throw CLIError(.dataError, "with symptoms, give --onset-date (the day they started)") }
-            if !hasSymptoms && onsetDate != nil && testDate == nil { throw CLIError(.dataError, "without symptoms, give --test-date (the day of the test)") }
-            let question = hasSymptoms ? "Day symptoms started (YYYY-MM-DD): " : "Day of the test (YYYY-MM-DD): "
+            if hasSymptoms && testDate != nil && onsetDate == nil { throw CLIError(.dataError, RegisterText.onsetDateNeeded) }
+            if !hasSymptoms && onsetDate != nil && testDate == nil { throw CLIError(.dataError, RegisterText.testDateNeeded) }
             let onset = try dayGiven.map { text throws(CLIError) in
-                guard let day = ExposureDay(iso8601: text) else { throw CLIError(.dataError, "\(text) is not a date (YYYY-MM-DD)") }
+                guard let day = ExposureDay(iso8601: text) else { throw CLIError(.dataError, RegisterText.notADate(text)) }
                 return day
-            } ?? Self.ask(question, interactive: interactive) { ExposureDay(iso8601: $0) }
+            } ?? Self.ask(hasSymptoms ? .askOnsetDay : .askTestDay, language, interactive: interactive) { ExposureDay(iso8601: $0) }
             let now = configuration.clock.now()   // the daemon's clock: its keys are dated by it
             let today = ExposureDay(unixSeconds: Int64(now))
-            guard onset <= today.adding(days: 1) else { throw CLIError(.dataError, "\(onset.iso8601) lies in the future") }
+            guard onset <= today.adding(days: 1) else { throw CLIError(.dataError, RegisterText.inTheFuture(onset.iso8601)) }
 
             let keys = OnsetRule.keysToShare(try await OwnKeySource.keysOnAir(directory: try state.directory(config: target.config)), onset: onset, today: today)
             guard !keys.isEmpty else {
-                throw CLIError(.failure, "no keys from \(OnsetRule.firstSharedDay(onset: onset, today: today).iso8601) on: this device was not advertising then (consent given later?)")
+                throw CLIError(.failure, RegisterText.noKeys(since: OnsetRule.firstSharedDay(onset: onset, today: today).iso8601))
             }
             if !output.json {
-                Output.line("These \(keys.count) day\(keys.count == 1 ? "" : "s") of keys will be shared (UTC days; days since \(hasSymptoms ? "onset" : "the test")):")
+                Output.line(RegisterText.keysToShare(count: keys.count, sinceOnset: hasSymptoms).text(language))
                 for key in keys { Output.line("  \(key.day.iso8601)  (\(key.daysSinceOnsetOfSymptoms.map { $0 >= 0 ? "+\($0)" : "\($0)" } ?? "?"))") }
-                Output.line("Nothing else is sent: no name, no location, nothing about whom you met.")
+                Output.line(RegisterText.nothingElseIsSent.text(language))
             }
-            let numberText = try processingNumber ?? Self.ask("Processing number (8 digits): ", interactive: interactive) { $0.isEmpty ? nil : $0 }
+            let numberText = try processingNumber ?? Self.ask(.askProcessingNumber, language, interactive: interactive) { $0.isEmpty ? nil : $0 }
             guard let number = ProcessingNumber(numberText) else {
-                throw CLIError(.dataError, "a processing number is 8 digits (the health centre gives it to you)")
+                throw CLIError(.dataError, RegisterText.badProcessingNumber)
             }
             if !consent {
-                guard interactive else { throw CLIError(.failure, "not sending without consent: run it in a terminal, or add --consent") }
-                let agreed = try Self.ask("Share these keys with \(base.host ?? base.absoluteString)? [yes/no] ", interactive: true) { answer in
-                    ["yes", "y"].contains(answer) ? true : ["no", "n"].contains(answer) ? false : nil
-                }
-                guard agreed else { throw CLIError(.failure, "not sent: nothing was shared") }
+                guard interactive else { throw CLIError(.failure, RegisterText.noConsentWithoutTerminal) }
+                let agreed = try Self.ask(.askToShare(host: base.host ?? base.absoluteString), language, interactive: true, parse: YesNoAnswer.parse)
+                guard agreed else { throw CLIError(.failure, RegisterText.notSent) }
             }
 
             let stateDirectory = try state.directory(config: target.config).path
@@ -95,34 +91,33 @@ struct RegisterCommand: AsyncParsableCommand {
                 },
                 regions: [configuration.registrationRegion], verificationPayload: number.text, idempotencyKey: pending.idempotencyKey,
                 padding: DiagnosisSubmission.randomPadding(using: &generator))
-            if !output.json { Output.line("Sending…") }
+            if !output.json { Output.line(RegisterText.sending.text(language)) }
             let answer: NotificationServerClient.Answer
             do throws(NotificationServerClient.Failure) {
                 answer = try await NotificationServerClient(base: base).register(submission)
             } catch {
                 switch error {
                 case .unreachable(let detail):
-                    throw CLIError(.unavailable, "the notification server could not be reached: \(detail). Nothing was registered; run the same command again later (it will not register twice).")
+                    throw CLIError(.unavailable, RegisterText.unreachable(detail))
                 case .refused(let status, let code, let message):
                     if status != 429 { PendingRegistration.clear(directory: stateDirectory) }
-                    throw CLIError(status == 400 ? .dataError : status == 429 ? .unavailable : .refused, Self.explain(code: code, message: message))
+                    throw CLIError(status == 400 ? .dataError : status == 429 ? .unavailable : .refused, RegisterText.refusal(code: code, message: message))
+                case .throttled(let seconds):
+                    // The number was not tried: it stays pending, for the same idempotency key later.
+                    throw CLIError(.unavailable, RegisterText.throttled(seconds: seconds))
                 }
             }
             PendingRegistration.clear(directory: stateDirectory)
             guard answer.body.status == "registered" else {
-                throw CLIError(.failure, "the server answered HTTP \(answer.status) without confirming the registration: treat it as not registered")
+                throw CLIError(.failure, RegisterText.unconfirmed(httpStatus: answer.status))
             }
             let accepted = answer.body.keysAccepted
             if output.json {
                 try Output.json(RegisterResult(status: "registered", keysSent: keys.count, keysAccepted: accepted, keysDropped: answer.body.keysDropped))
                 return
             }
-            if let accepted {
-                Output.line("Registered: the server verified the number and accepted \(accepted) of \(keys.count) key\(keys.count == 1 ? "" : "s").")
-            } else {
-                Output.line("Registered: the server verified the number (it did not say how many of the \(keys.count) keys it kept).")
-            }
-            Output.line("People you met will be notified without learning who you are. Thank you.")
+            Output.line((accepted.map { RegisterText.registered(accepted: $0, sent: keys.count) } ?? .registeredUncounted(sent: keys.count)).text(language))
+            Output.line(RegisterText.thanks.text(language))
         }
     }
 
@@ -133,35 +128,14 @@ struct RegisterCommand: AsyncParsableCommand {
         var keysDropped: Int?
     }
 
-    /// What the person can do about a refusal.
-    static func explain(code: String, message: String) -> String {
-        switch code {
-        case RegistrationOutcome.unknownNumber.code:
-            "the server does not know this processing number. Check the 8 digits; if they are right, ask the health centre for a new number."
-        case RegistrationOutcome.expiredNumber.code:
-            "this processing number has expired (a number is valid for one hour). Ask the health centre to reissue one, then run this again."
-        case RegistrationOutcome.usedNumber.code:
-            "this processing number was already used to register. Each number registers once; if that was not you, tell the health centre."
-        case "throttled":
-            "the server is limiting registration attempts: \(message). Try again later."
-        case "http_406":
-            // COCOA's own server answers a bad number with a bare 406, without saying which way.
-            "the server says the processing number is incorrect (unknown, expired or already used). Check the 8 digits; if they are right, ask the health centre for a new number."
-        default:
-            "the server refused the registration: \(message)"
-        }
-    }
-
     /// Reads an answer until `parse` accepts it (3 tries).
-    static func ask<T>(_ question: String, interactive: Bool, parse: (String) -> T?) throws(CLIError) -> T {
-        guard interactive else {
-            throw CLIError(.dataError, "no terminal to ask \"\(question.trimmingCharacters(in: .whitespaces))\": give it as an option (see --help)")
-        }
+    static func ask<T>(_ question: RegisterText, _ language: Language, interactive: Bool, parse: (String) -> T?) throws(CLIError) -> T {
+        guard interactive else { throw CLIError(.dataError, RegisterText.noTerminalToAsk(question: question)) }
         for _ in 0..<3 {
-            Output.prompt(question)
+            Output.prompt(question.text(language))
             guard let line = readLine() else { break }
             if let value = parse(line.trimmingCharacters(in: .whitespaces).lowercased()) { return value }
         }
-        throw CLIError(.dataError, "no valid answer to \"\(question.trimmingCharacters(in: .whitespaces))\"")
+        throw CLIError(.dataError, RegisterText.noValidAnswer(question: question))
     }
 }

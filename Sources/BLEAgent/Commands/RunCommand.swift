@@ -111,6 +111,7 @@ struct RunCommand: AsyncParsableCommand {
             try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "ContactDay",
                                        arguments: [.string(day.day.iso8601), .uint32(UInt32(day.windows)), .uint32(UInt32(day.minutes))])
         }
+        contactNotifier.language = Language(environment: ProcessInfo.processInfo.environment)
         contactNotifier.forgotten = {
             try? serviceBus.emitSignal(path: AgentService.path, interface: AgentService.interface, member: "Forgotten", arguments: [])
         }

@@ -32,7 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
                 try await reportFromStore()
                 return
             }
-            if output.json { try Output.json(StatusReport(status)) } else { printText(status) }
+            if output.json { try Output.json(StatusReport(status)) } else { printText(status, output.language) }
             if !status.consent.accepted || status.radio?.advertising != true { throw ExitCode(1) }
         }
     }
@@ -48,55 +48,46 @@ struct StatusCommand: AsyncParsableCommand {
             counted = true
             await report.addRecords(of: directory, now: now)
         } catch {
-            report.storeError = error.description
+            report.storeFailure = error
         }
         if output.json {
             try Output.json(report)
         } else {
-            Output.line("Daemon:     not running (systemctl start bleagent)")
-            if counted {
-                Output.line("Store:      \(report.sightingsToday) sightings today in \(directory.path)"
-                            + " (\(report.droppedToday) dropped at the daily cap)")
-            }
-            if let consent = report.consent { Output.line("Consent:    \(consent.accepted ? "given" : "not given")") }
-            if let days = report.contactDays { Output.line("Contact days: \(days) in the last 14 days (bleagent exposures)") }
-            if let problem = report.storeError { Output.line("Store:      \(problem)") }
-            if let loss = report.storeLoss { Output.line("Store loss: \(loss)") }
+            var lines: [StatusText] = [.daemonDown]
+            if counted { lines.append(.storeCounts(sightings: report.sightingsToday, directory: directory.path, dropped: report.droppedToday)) }
+            if let consent = report.consent { lines.append(.storeConsent(accepted: consent.accepted)) }
+            if let days = report.contactDays { lines.append(.storeContactDays(days)) }
+            if let problem = report.storeFailure { lines.append(.storeProblem(problem)) }
+            if let loss = report.storeLoss { lines.append(.storeLossOffline(loss)) }
+            for line in lines { Output.line(line.text(output.language)) }
         }
         throw CLIError(.unavailable, DaemonClient.explain(.notRunning)).exitCode
     }
 
-    private func printText(_ status: DaemonStatus) {
-        func ago(_ time: Double?) -> String {
-            guard let time else { return "never" }
-            let seconds = Int(status.now - time)
-            return seconds < 120 ? "\(seconds) s ago" : seconds < 7200 ? "\(seconds / 60) min ago" : "\(seconds / 3600) h ago"
-        }
-        func until(_ time: Double?) -> String {
-            guard let time else { return "not scheduled" }
-            let seconds = Int(time - status.now)
-            return seconds <= 0 ? "now" : seconds < 7200 ? "in \(seconds / 60) min" : "in \(seconds / 3600) h"
-        }
-        Output.line("Consent:        \(status.consent.accepted ? "given" : "not given — run `bleagent consent --accept`")")
-        if let clock = status.clock { Output.line("Clock:          \(clock)") }
+    private func printText(_ status: DaemonStatus, _ language: Language) {
+        var lines: [StatusText] = [.consent(accepted: status.consent.accepted)]
+        if let clock = status.clock { lines.append(.clock(clock)) }
         let calibration = status.calibration
-        Output.line("Calibration:    TX power \(calibration.txPowerDbm) dBm, RSSI correction \(calibration.rssiCorrectionDb) dB: \(calibration.description)")
+        lines.append(.calibration(txPowerDbm: calibration.txPowerDbm, rssiCorrectionDb: calibration.rssiCorrectionDb, note: calibration.description))
         if let radio = status.radio {
-            Output.line("Adapter:        \(radio.adapter ?? "none")\(radio.powered ? "" : " (powered off)")\(radio.controllerTxPower.map { "; its controller says it transmits \($0) dBm (conducted, not advertised)" } ?? "")")
+            lines.append(.adapter(name: radio.adapter, powered: radio.powered, controllerTxPower: radio.controllerTxPower))
             if radio.advertising {
-                Output.line("Advertising:    yes, identifier and address changed \(radio.rotationAgeSeconds.map { "\(Int($0)) s" } ?? "?") ago")
+                let age = radio.rotationAgeSeconds.flatMap { $0.isFinite && abs($0) < Double(Int32.max) ? Int($0) : nil }
+                lines.append(.advertising(rotatedSecondsAgo: age))
             } else {
-                Output.line("Advertising:    NO — \(radio.quietReason ?? "unknown reason")")
+                lines.append(.notAdvertising(reason: radio.quietReason))
             }
-            Output.line("Interval:       \(radio.advertisingInterval)")
-            Output.line("Scanning:       \(radio.scanning), last scan \(ago(radio.lastScanAt))")
-            if let error = radio.lastError { Output.line("Radio error:    \(error) [\(radio.platform)]") }
+            lines.append(.interval(radio.advertisingInterval))
+            lines.append(.scanning(state: radio.scanning, lastScan: .since(radio.lastScanAt, now: status.now)))
+            if let error = radio.lastError { lines.append(.radioError(error, platform: radio.platform)) }
         }
-        Output.line("Sightings today: \(status.sightingsToday) (\(status.droppedToday) dropped at the daily cap)")
-        Output.line("Downloads:      last \(ago(status.downloads.lastAt)), next \(until(status.downloads.nextAt)); \(status.downloads.filesProcessed) files processed from \(status.downloads.sources) source\(status.downloads.sources == 1 ? "" : "s")")
-        if let error = status.downloads.lastError { Output.line("Download error: \(error)") }
-        Output.line("Contact days:   \(status.contactDays) in the last 14 days (bleagent exposures)")
-        if let error = status.storeError { Output.line("Store error:    \(error)") }
-        if let loss = status.storeLoss { Output.line("Store loss:     \(loss)") }
+        lines.append(.sightingsToday(status.sightingsToday, dropped: status.droppedToday))
+        lines.append(.downloads(last: .since(status.downloads.lastAt, now: status.now), next: .until(status.downloads.nextAt, now: status.now),
+                                files: status.downloads.filesProcessed, sources: status.downloads.sources))
+        if let error = status.downloads.lastError { lines.append(.downloadError(error)) }
+        lines.append(.contactDays(status.contactDays))
+        if let error = status.storeError { lines.append(.storeError(error)) }
+        if let loss = status.storeLoss { lines.append(.storeLoss(loss)) }
+        for line in lines { Output.line(line.text(language)) }
     }
 }

@@ -16,21 +16,23 @@ import Logging
 struct ContactNotifier: Sendable {
     /// MESSAGE_ID of contact notices, so `journalctl MESSAGE_ID=…` finds them.
     static let messageID = "3f9a0c2b6e7d4b1a9c5e8f2d7a6b4c13"
-    /// Every notice's text starts so; operation logs leave such lines out.
-    static let noticeMarker = "Possible contact with a person who tested positive"
+    /// Every notice's text starts with one of these (its English or Japanese title); operation logs leave such lines out.
+    static let noticeMarkers = Language.allCases.map { NoticeText.summary.text($0) }
 
     let journal: JournalSocket?
     let logger: Logger
     let hook: String?
     let signal: @Sendable (ContactDayRecord) -> Void
     var forgotten: @Sendable () -> Void = {}
+    /// The language of the journal entry's MESSAGE, which a person reads (the daemon's locale: on a
+    /// Japanese system, systemd gives services its LANG). The daemon's other log lines stay English.
+    var language: Language = .english
 
     /// The journal's text: the same for every notice.
-    static let journalText = "\(noticeMarker): a new contact day was found. See it with `bleagent exposures` "
-        + "(root and the bleagent group); `bleagent guidance` says what to do."
+    static func journalText(_ language: Language) -> String { NoticeText.journal.text(language) }
 
     func notify(_ day: ContactDayRecord) async {
-        let text = Self.journalText
+        let text = Self.journalText(language)
         let fields: [(String, String)] = [("MESSAGE", text), ("MESSAGE_ID", Self.messageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "bleagent")]
         if journal?.send(fields) != true { logger.warning("\(text)", metadata: ["message_id": "\(Self.messageID)"]) }
         signal(day)

@@ -58,22 +58,37 @@ struct CLIError: Error, CustomStringConvertible {
     }
 
     var kind: Kind
+    /// In English: what `--json` carries, and what a person reads in any other language.
     var message: String
+    /// What a person reads in Japanese (from a catalogued message; nil for the rare errors only said in English).
+    var japanese: String?
 
     init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
+    init(_ kind: Kind, _ message: some LocalizedMessage) {
+        self.kind = kind
+        self.message = message.english
+        self.japanese = message.japanese
+    }
+
     var description: String { message }
 
     var exitCode: ExitCode { ExitCode(kind.code) }
 
-    /// Writes the error to standard error: one line `bleagent: message`, or under `--json` one JSON
-    /// object `{"error": NAME, "message": …, "exit_code": N}`.
-    func report(json: Bool = CLIError.jsonRequested()) {
+    /// The message as `language` reads it (English where no Japanese was written).
+    func text(_ language: Language) -> String {
+        language == .japanese ? japanese ?? message : message
+    }
+
+    /// Writes the error to standard error: one line `bleagent: message` in the person's language, or
+    /// under `--json` one JSON object `{"error": NAME, "message": …, "exit_code": N}`, always in
+    /// English (scripts compare it).
+    func report(json: Bool = CLIError.jsonRequested(), language: Language = .english) {
         guard json else {
-            FileHandle.standardError.write(Data("bleagent: \(message)\n".utf8))
+            FileHandle.standardError.write(Data("bleagent: \(text(language))\n".utf8))
             return
         }
         struct Body: Encodable {
@@ -94,12 +109,13 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 extension AsyncParsableCommand {
-    /// Runs `body`, reporting a `CLIError` on stderr (as JSON under `--json`) and exiting with its code.
+    /// Runs `body`, reporting a `CLIError` on stderr (as JSON under `--json`, else in the locale's
+    /// language) and exiting with its code.
     func reportingErrors(_ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch let error as CLIError {
-            error.report()
+            error.report(language: Language(environment: ProcessInfo.processInfo.environment))
             throw error.exitCode
         }
     }

@@ -61,13 +61,11 @@ struct DaemonClient {
         return value
     }
 
-    static func explain(_ failure: Failure) -> String {
+    static func explain(_ failure: Failure) -> ErrorText {
         switch failure {
-        case .notRunning: "the bleagent daemon is not running (systemctl start bleagent)"
-        case .bus(let error) where error.name == "org.freedesktop.DBus.Error.AccessDenied":
-            "not allowed to ask the daemon that: contact days are health information, shown to root and the bleagent group "
-                + "only (to join: sudo usermod -aG bleagent $USER, then log in again)"
-        case .bus(let error): "the daemon: \(error)"
+        case .notRunning: .daemonNotRunning
+        case .bus(let error) where error.name == "org.freedesktop.DBus.Error.AccessDenied": .daemonDenied
+        case .bus(let error): .daemon("\(error)")
         }
     }
 }

@@ -18,6 +18,8 @@ struct NotificationServerClient {
         case unreachable(String)
         /// The server answered with a refusal.
         case refused(status: Int, code: String, message: String)
+        /// HTTP 429 asking to wait longer than a minute: how many seconds.
+        case throttled(seconds: Int)
     }
 
     struct Answer {
@@ -96,7 +98,8 @@ struct NotificationServerClient {
                     lastProblem = "HTTP \(status)" + (object.message.map { ": \($0)" } ?? "")
                     retryAfter = response.headers.first(name: "retry-after").flatMap(Double.init)
                     if status == 429, let retryAfter, retryAfter > 60 {
-                        throw Failure.refused(status: status, code: "throttled", message: "the server asks to wait \(Int(retryAfter)) s before trying again")
+                        // A year at most: `Int(_:)` of an infinite or huge header value would trap.
+                        throw Failure.throttled(seconds: Int(min(retryAfter, 365 * 86_400)))
                     }
                 case 300..<400:
                     let location = response.headers.first(name: "location") ?? "elsewhere"

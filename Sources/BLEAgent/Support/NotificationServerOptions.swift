@@ -23,7 +23,7 @@ struct NotificationServerOptions: ParsableArguments {
             return (configuration, url)
         }
         guard let url = configuration.registrationServer else {
-            throw CLIError(.configuration, "no notification server: set [registration] server in \(config ?? AgentConfiguration.standardPath) or pass --server URL")
+            throw CLIError(.configuration, ErrorText.noNotificationServer(file: config ?? AgentConfiguration.standardPath))
         }
         return (configuration, url)
     }

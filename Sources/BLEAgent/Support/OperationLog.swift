@@ -92,7 +92,7 @@ struct OperationLog: Encodable {
         return text.split(whereSeparator: \.isNewline).compactMap { line -> Record? in
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
                   let message = object["MESSAGE"] as? String else { return nil }   // binary messages are left out
-            if object["MESSAGE_ID"] as? String == ContactNotifier.messageID || message.contains(ContactNotifier.noticeMarker) { return nil }
+            if object["MESSAGE_ID"] as? String == ContactNotifier.messageID || ContactNotifier.noticeMarkers.contains(where: { message.contains($0) }) { return nil }
             let micros = (object["__REALTIME_TIMESTAMP"] as? String).flatMap(Double.init) ?? 0
             return Record(time: formatter.string(from: Date(timeIntervalSince1970: micros / 1_000_000)),
                           priority: (object["PRIORITY"] as? String).flatMap(Int.init) ?? 6, message: scrubber.scrub(message))

@@ -6,6 +6,9 @@ import Foundation
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON for scripts instead of text for people.")
     var json = false
+
+    /// The language of the text for people, from this process's locale (`--json` is the same in every one).
+    var language: Language { Language(environment: ProcessInfo.processInfo.environment) }
 }
 
 /// `--json` for the verbs whose output is a narration or a log (`run`, `demo`): errors become one
@@ -38,16 +41,27 @@ enum Output {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    /// Left-aligned columns separated by two spaces.
+    /// Left-aligned columns separated by two spaces. Widths are counted in terminal columns, so a
+    /// Japanese header (two columns a character) lines up with the figures under it.
     static func table(_ rows: [[String]]) {
         guard let width = rows.map(\.count).max() else { return }
         var widths = [Int](repeating: 0, count: width)
-        for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
+        for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], columns(cell)) } }
         for row in rows {
             let cells = row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - columns(cell))
             }
             line(cells.joined(separator: "  "))
+        }
+    }
+
+    /// Terminal columns `text` takes: two for East Asian wide characters (kana, kanji, full-width forms), one otherwise.
+    static func columns(_ text: String) -> Int {
+        text.unicodeScalars.reduce(0) { sum, scalar in
+            let wide = (0x1100...0x115F).contains(scalar.value) || (0x2E80...0xA4CF).contains(scalar.value)
+                || (0xAC00...0xD7A3).contains(scalar.value) || (0xF900...0xFAFF).contains(scalar.value)
+                || (0xFE30...0xFE4F).contains(scalar.value) || (0xFF00...0xFF60).contains(scalar.value) || (0xFFE0...0xFFE6).contains(scalar.value)
+            return sum + (wide ? 2 : 1)
         }
     }
 }

@@ -32,13 +32,13 @@ extension AgentConfiguration {
     static func loadForCLI(path: String?, standardPath: String = AgentConfiguration.standardPath) throws(CLIError) -> AgentConfiguration {
         let file = path ?? standardPath
         if FileManager.default.fileExists(atPath: file), access(file, R_OK) != 0, errno == EACCES {
-            throw CLIError(.permission, "cannot read \(file): permission denied (run as root or a member of the bleagent group)")
+            throw CLIError(.permission, ErrorText.configurationUnreadable(file: file))
         }
         do {
             guard let file = try ConfigurationFile.text(at: path, standardPath: standardPath) else { return AgentConfiguration() }
             return try parse(file.text, path: file.path)
         } catch {
-            throw CLIError(.configuration, "\(error)")
+            throw CLIError(.configuration, ErrorText.configurationRefused("\(error)"))
         }
     }
 }
@@ -48,10 +48,10 @@ extension StoreError {
     /// problem, damage a data error; a missing key or a locked store is said so.
     var cliError: CLIError {
         switch self {
-        case .noStore, .keyUnavailable, .directory: CLIError(.noInput, description)
-        case .permissionDenied: CLIError(.permission, description)
-        case .corrupt: CLIError(.dataError, description)
-        default: CLIError(.failure, description)
+        case .noStore, .keyUnavailable, .directory: CLIError(.noInput, ErrorText.store(self))
+        case .permissionDenied: CLIError(.permission, ErrorText.store(self))
+        case .corrupt: CLIError(.dataError, ErrorText.store(self))
+        default: CLIError(.failure, ErrorText.store(self))
         }
     }
 }

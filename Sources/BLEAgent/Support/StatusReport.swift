@@ -21,6 +21,10 @@ struct StatusReport: Encodable {
     var clock: String?
     var storeError: String?
     var storeLoss: String?
+    /// Why the store could not be read, for the text people read (`storeError` is its English, for --json).
+    var storeFailure: StoreError? {
+        didSet { storeError = storeFailure?.description }
+    }
 
     init(_ status: DaemonStatus) {
         daemonRunning = true
@@ -66,7 +70,7 @@ struct StatusReport: Encodable {
             consent = DaemonStatus.Consent(accepted: record?.accepted ?? false, decidedAt: record?.decidedAt)
             contactDays = try await store.contactDays(now: now).filter(\.isContactDay).count
         } catch {
-            storeError = error.description
+            storeFailure = error
         }
     }
 
