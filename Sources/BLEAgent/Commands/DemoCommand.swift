@@ -19,7 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Folder for the run's logs (default: a new one under /var/tmp).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Folder for the run's logs (default: /var/tmp/bleagent-demo-UID, replaced at each run).", valueName: "DIR"))
     var workDir: String?
 
     @Flag(help: "Show everything the virtual machine prints, not only the narration.")
@@ -44,7 +44,19 @@ struct DemoCommand: AsyncParsableCommand {
             guard fileManager.isExecutableFile(atPath: server) else {
                 throw CLIError(.unavailable, "bleagent-server is not installed beside bleagent (\(server)): run scripts/setup.sh")
             }
-            let work = workDir ?? "/var/tmp/bleagent-demo-\(getuid())-\(Int(Date().timeIntervalSince1970))"
+            // One folder per user, replaced at each run (the last run's logs stay for reading; runs do
+            // not pile up in /var/tmp). It is removed only if it is this user's own directory, not a
+            // link or a folder someone else made there first.
+            let work = workDir ?? "/var/tmp/bleagent-demo-\(getuid())"
+            if workDir == nil, let attributes = try? fileManager.attributesOfItem(atPath: work) {
+                guard attributes[.type] as? FileAttributeType == .typeDirectory,
+                      (attributes[.ownerAccountID] as? NSNumber)?.uint32Value == getuid() else {
+                    throw CLIError(.permission, "\(work) exists but is not your own folder: remove it, or give --work-dir")
+                }
+                do { try fileManager.removeItem(atPath: work) } catch {
+                    throw CLIError(.failure, "cannot remove the last run's \(work): \(error.localizedDescription)")
+                }
+            }
             do {
                 try fileManager.createDirectory(atPath: work, withIntermediateDirectories: true)
                 let binary = "\(work)/bleagent"
