@@ -31,7 +31,8 @@ apt_install dpkg-dev chrpath
 # A scratch path of its own: objects compiled for --static-swift-stdlib carry autolink entries for the
 # static runtime's archives (CoreFoundation, …), so a dynamic build that reuses them fails to link, and
 # the other way round ("cannot find -lCoreFoundation"). Never share one with scripts/test.sh's build.
-scratch="$BUILD_DIR/$configuration-static"
+# BLEAGENT_DEB_SCRATCH: another scratch path that has only ever been built with --static-swift-stdlib.
+scratch=${BLEAGENT_DEB_SCRATCH:-$BUILD_DIR/$configuration-static}
 arch=$(dpkg --print-architecture)
 work="$BUILD_DIR/deb-work"
 rm -rf "$work"; mkdir -p "$work" "$out"

@@ -99,10 +99,11 @@ def package_path(name, folder=SHARE):
 
 
 def memory_figures(pid):
+    """VmRSS, Pss, and the RSS split into anonymous (the agent's own data) and file-backed (its code)."""
     status = open(f"/proc/{pid}/status").read()
-    rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+    field = lambda name: int(re.search(rf"{name}:\s+(\d+) kB", status).group(1))
     pss = int(re.search(r"^Pss:\s+(\d+) kB", open(f"/proc/{pid}/smaps_rollup").read(), re.M).group(1))
-    return rss, pss
+    return field("VmRSS"), pss, field("RssAnon"), field("RssFile")
 
 
 def main():
@@ -181,15 +182,16 @@ def main():
     time.sleep(10)
     pid = main_pid("bleagent")
     memory = show("bleagent", "MemoryCurrent")
-    rss, pss = memory_figures(pid)
+    rss, pss, anonymous, file_backed = memory_figures(pid)
     status_memory = next((line.strip() for line in sh("systemctl", "status", "--no-pager", "--lines=0", "bleagent").stdout.splitlines()
                           if line.strip().startswith("Memory:")), "")
     figures = {"systemctl_status": status_memory, "memory_current_bytes": int(memory.get("MemoryCurrent", "0") or 0),
-               "vm_rss_kib": rss, "pss_kib": pss}
+               "vm_rss_kib": rss, "pss_kib": pss, "rss_anon_kib": anonymous, "rss_file_kib": file_backed}
     with open(os.path.join(SHARE, "memory-systemd.json"), "w") as f:
         json.dump(figures, f)
     check("idle memory measured (goal 24 MiB)", rss > 0,
-          f"{status_memory}; VmRSS {rss / 1024:.1f} MiB, Pss {pss / 1024:.1f} MiB, MemoryCurrent {figures['memory_current_bytes'] / 1048576:.1f} MiB")
+          f"{status_memory}; VmRSS {rss / 1024:.1f} MiB (anonymous {anonymous / 1024:.1f}, file-backed {file_backed / 1024:.1f}), "
+          f"Pss {pss / 1024:.1f} MiB, MemoryCurrent {figures['memory_current_bytes'] / 1048576:.1f} MiB")
 
     # 5. StateDirectory.
     owner = sh("stat", "-c", "%U:%G %a", "/var/lib/bleagent").stdout.strip()
