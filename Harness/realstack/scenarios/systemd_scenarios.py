@@ -82,6 +82,12 @@ def upper_files(layer):
     return found
 
 
+def named_bleagent():
+    """Paths named *bleagent* in /usr, /etc and /var (/var/tmp holds this share; /var/log apt's own log)."""
+    return set(sh("find", "/usr", "/etc", "/var", "-xdev", "(", "-path", "/var/tmp", "-o", "-path", "/var/log", ")", "-prune",
+                  "-o", "-name", "*bleagent*", "-print").stdout.split())
+
+
 def get_property(name):
     out = sh("busctl", "--system", "get-property", "org.bleagent.Agent", "/org/bleagent/Agent", "org.bleagent.Agent1", name).stdout.split()
     return out[1] if len(out) >= 2 else None
@@ -99,11 +105,12 @@ def package_path(name, folder=SHARE):
 
 
 def memory_figures(pid):
-    """VmRSS, Pss, and the RSS split into anonymous (the agent's own data) and file-backed (its code)."""
+    """VmRSS, Pss, and the RSS split into anonymous (the agent's own data) and its mapped files: the
+    binary's pages count as RssShmem here, as dpkg wrote it to the overlay's tmpfs layer (RssFile on a disk)."""
     status = open(f"/proc/{pid}/status").read()
     field = lambda name: int(re.search(rf"{name}:\s+(\d+) kB", status).group(1))
     pss = int(re.search(r"^Pss:\s+(\d+) kB", open(f"/proc/{pid}/smaps_rollup").read(), re.M).group(1))
-    return field("VmRSS"), pss, field("RssAnon"), field("RssFile")
+    return field("VmRSS"), pss, field("RssAnon"), field("RssFile") + field("RssShmem")
 
 
 def main():
@@ -113,6 +120,7 @@ def main():
 
     # 1. Install.
     before_usr, before_etc = upper_files("usr"), upper_files("etc")
+    before_names = named_bleagent()
     result = sh("dpkg", "-i", first, server, timeout=300)
     if not check("dpkg -i installs both packages", result.returncode == 0, (result.stdout + result.stderr).strip()[-300:]):
         return
@@ -190,7 +198,7 @@ def main():
     with open(os.path.join(SHARE, "memory-systemd.json"), "w") as f:
         json.dump(figures, f)
     check("idle memory measured (goal 24 MiB)", rss > 0,
-          f"{status_memory}; VmRSS {rss / 1024:.1f} MiB (anonymous {anonymous / 1024:.1f}, file-backed {file_backed / 1024:.1f}), "
+          f"{status_memory}; VmRSS {rss / 1024:.1f} MiB (anonymous {anonymous / 1024:.1f}, mapped files {file_backed / 1024:.1f}), "
           f"Pss {pss / 1024:.1f} MiB, MemoryCurrent {figures['memory_current_bytes'] / 1048576:.1f} MiB")
 
     # 5. StateDirectory.
@@ -287,10 +295,9 @@ def main():
     said = result.stdout + result.stderr
     check("apt-get purge says what it deletes", result.returncode == 0 and "deleting /var/lib/bleagent" in said and
           "deleting /var/lib/private/bleagent-server" in said, said.strip()[-400:])
-    # (/var/tmp holds this share; /var/log apt's own log of what it did.)
-    left = sh("find", "/usr", "/etc", "/var", "-xdev", "(", "-path", "/var/tmp", "-o", "-path", "/var/log", ")", "-prune",
-              "-o", "-name", "*bleagent*", "-print").stdout.split()
-    left += [path for path in (upper_files("usr") | upper_files("etc")) if "bleagent" in path]
+    # (What was there before the install is the host's: a machine where set-up installed bleagent.)
+    left = sorted(named_bleagent() - before_names)
+    left += [path for path in (upper_files("usr") - before_usr) | (upper_files("etc") - before_etc) if "bleagent" in path]
     check("nothing of the packages is left after purge", not left and sh("dpkg", "-s", "bleagent").returncode != 0,
           f"left: {sorted(set(left))[:10]}")
 
