@@ -95,7 +95,7 @@ tail -n 40 "$log_dir/interop.log"
 
 if [ "${REALSTACK:-1}" != 0 ]; then
   stage "real stack (QEMU: kernel Bluetooth + bluetoothd 5.66 + virtual radios)"
-  timeout 1200 scripts/realstack-test.sh "$bin/bleagent"
+  timeout 1500 scripts/realstack-test.sh "$bin/bleagent"
   # Needs the VM the real-stack stage prepared (and skips where it skipped: no x86_64, no QEMU).
   if [ "$(uname -m)" = x86_64 ] && qemu-system-x86_64 -version >/dev/null 2>&1; then
     stage "power cuts (QEMU, ext4 image: contact store + server SQLite)"
