@@ -26,7 +26,28 @@ public final class PrivateBus: @unchecked Sendable {
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
         address = "unix:path=\(socket)"
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+        // Until dbus-daemon accepts connections: the socket file appears at bind(), before listen(),
+        // and a client connecting in between is refused (a RadioAgentTests failure in a CI run).
+        for _ in 0..<500 where !Self.accepts(socket) { usleep(10_000) }
+    }
+
+    /// Whether a Unix socket at `path` accepts a connection now.
+    private static func accepts(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        }
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
     }
 
     /// Starts a helper process with this bus as its system bus; it is killed with the bus.
