@@ -29,6 +29,18 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            let fileManager = FileManager.default
+            // One folder per user, replaced at each run (the last run's logs stay for reading; runs do
+            // not pile up in /var/tmp). It is removed only if it is this user's own directory, not a
+            // link or a folder someone else made there first: checked before anything else, so the
+            // refusal does not depend on what else this machine lacks.
+            let work = workDir ?? "/var/tmp/bleagent-demo-\(getuid())"
+            if workDir == nil, let attributes = try? fileManager.attributesOfItem(atPath: work) {
+                guard attributes[.type] as? FileAttributeType == .typeDirectory,
+                      (attributes[.ownerAccountID] as? NSNumber)?.uint32Value == getuid() else {
+                    throw CLIError(.permission, "\(work) exists but is not your own folder: remove it, or give --work-dir")
+                }
+            }
             guard let harness = Self.findHarness() else {
                 throw CLIError(.unavailable, """
                     the real-stack harness is not installed: run scripts/setup.sh from bleagent's source tree \
@@ -38,21 +50,14 @@ struct DemoCommand: AsyncParsableCommand {
             guard Self.which("qemu-system-x86_64") != nil else {
                 throw CLIError(.unavailable, "QEMU is missing: run scripts/setup.sh (it installs qemu-system-x86 and prepares the virtual machine)")
             }
-            let fileManager = FileManager.default
             // The notification server the story's positive person registers with: installed beside bleagent.
             let server = URL(fileURLWithPath: Self.ownExecutable()).deletingLastPathComponent().appendingPathComponent("bleagent-server").path
             guard fileManager.isExecutableFile(atPath: server) else {
                 throw CLIError(.unavailable, "bleagent-server is not installed beside bleagent (\(server)): run scripts/setup.sh")
             }
-            // One folder per user, replaced at each run (the last run's logs stay for reading; runs do
-            // not pile up in /var/tmp). It is removed only if it is this user's own directory, not a
-            // link or a folder someone else made there first.
-            let work = workDir ?? "/var/tmp/bleagent-demo-\(getuid())"
-            if workDir == nil, let attributes = try? fileManager.attributesOfItem(atPath: work) {
-                guard attributes[.type] as? FileAttributeType == .typeDirectory,
-                      (attributes[.ownerAccountID] as? NSNumber)?.uint32Value == getuid() else {
-                    throw CLIError(.permission, "\(work) exists but is not your own folder: remove it, or give --work-dir")
-                }
+            // (Checked above to be this user's own folder; /var/tmp's sticky bit keeps anyone else from
+            // renaming it or putting something else in its place since.)
+            if workDir == nil, fileManager.fileExists(atPath: work) {
                 do { try fileManager.removeItem(atPath: work) } catch {
                     throw CLIError(.failure, "cannot remove the last run's \(work): \(error.localizedDescription)")
                 }
