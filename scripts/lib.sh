@@ -27,23 +27,27 @@ print_stage_times() {
   printf '    %s\n' "${stage_times[@]}"
 }
 
-# apt-get install PKGS… if any is missing. Some images delete downloaded .debs after every dpkg run
-# (a DPkg::Post-Invoke hook), which breaks installs that upgrade systemd/OpenSSL: clear it for our calls.
+# apt-get ARGS…, as root (sudo when not), never asking. Some images delete downloaded .debs after
+# every dpkg run (a DPkg::Post-Invoke hook), which breaks installs that upgrade systemd/OpenSSL: the hook
+# is cleared for our calls.
+apt_get() {
+  local sudo="" noclean rc=0
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  noclean=$(mktemp)
+  printf '#clear DPkg::Post-Invoke;\n' > "$noclean"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get -c "$noclean" -o DPkg::Lock::Timeout=300 "$@" || rc=$?
+  rm -f "$noclean"
+  return $rc
+}
+
+# apt-get install PKGS… if any is missing.
 apt_install() {
   local missing=() p
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "    installing: ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  local noclean
-  noclean=$(mktemp)
-  printf '#clear DPkg::Post-Invoke;\n' > "$noclean"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get -c "$noclean" -o DPkg::Lock::Timeout=300 update -qq
-  $sudo apt-get -c "$noclean" -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null \
-    || $sudo apt-get -c "$noclean" -o DPkg::Lock::Timeout=300 -f install -y -qq >/dev/null
-  rm -f "$noclean"
+  apt_get update -qq
+  apt_get install -y -qq "${missing[@]}" >/dev/null || apt_get -f install -y -qq >/dev/null
 }
 
 # Build dependencies of the package (C headers the system-library targets use).

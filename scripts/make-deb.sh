@@ -34,8 +34,11 @@ apt_install dpkg-dev chrpath
 # BLEAGENT_DEB_SCRATCH: another scratch path that has only ever been built with --static-swift-stdlib.
 scratch=${BLEAGENT_DEB_SCRATCH:-$BUILD_DIR/$configuration-static}
 arch=$(dpkg --print-architecture)
-work="$BUILD_DIR/deb-work"
-rm -rf "$work"; mkdir -p "$work" "$out"
+# The package trees are assembled in a folder of this run's own (two runs at once, say set-up's release
+# and the tests' debug packages, must not write into each other's), removed at exit.
+mkdir -p "$BUILD_DIR" "$out"
+work=$(mktemp -d "$BUILD_DIR/deb-work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 foundation_archives=(-Xlinker --start-group)
 for archive in Foundation FoundationEssentials FoundationInternationalization CoreFoundation _FoundationICU _FoundationCShims _FoundationCollections; do
@@ -60,8 +63,10 @@ for product in bleagent bleagent-server; do
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -ne 0 ]; then
-    grep -E "error:" "$work/build-$product.log" | head -20; tail -n 10 "$work/build-$product.log"
-    echo "make-deb: swift build of $product failed (exit $rc; log: $work/build-$product.log)" >&2; exit 1
+    kept="$BUILD_DIR/make-deb-$configuration-$product.log"
+    cp "$work/build-$product.log" "$kept"
+    grep -E "error:" "$kept" | head -20; tail -n 10 "$kept"
+    echo "make-deb: swift build of $product failed (exit $rc; log: $kept)" >&2; exit 1
   fi
 done
 bin="$scratch/$configuration"
@@ -167,7 +172,7 @@ if [ "$lintian" = yes ]; then
   # Every tag but the informational spelling guesses in the strings of the statically linked
   # dependencies (hundreds, not ours), overridden ones shown with their reasons.
   # (lintian counts shown overrides as failures: --fail-on none, and the verdict is read from its tags.)
-  report="$work/lintian.txt"
+  report="$out/lintian.txt"
   lintian --display-info --show-overrides --fail-on none \
     "$out/bleagent_${version}_${arch}.deb" "$out/bleagent-server_${version}_${arch}.deb" >"$report" 2>&1 \
     || { cat "$report"; echo "make-deb: lintian could not check the packages" >&2; exit 1; }

@@ -56,9 +56,7 @@ if [ "$(id -u)" -eq 0 ]; then
   for package in "${packages[@]}"; do debs+=("$BUILD_DIR/deb/${package}_${version}_${arch}.deb"); done
   # apt installs what the packages depend on (bluez, dbus, the libraries) and runs their scripts: the
   # user, the D-Bus policy, systemd's reload; a running service is restarted on the new binary.
-  noclean=$(mktemp); printf '#clear DPkg::Post-Invoke;\n' > "$noclean"
-  DEBIAN_FRONTEND=noninteractive apt-get -c "$noclean" install -y -q --reinstall "${debs[@]}" | grep -vE "^(Reading|Building|Selecting|Preparing|\(Reading)" || true
-  rm -f "$noclean"
+  apt_get install -y -q --reinstall "${debs[@]}" | grep -vE "^(Reading|Building|Selecting|Preparing|\(Reading)" || true
   for package in "${packages[@]}"; do
     dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
       || { echo "error: the $package package did not install (apt's messages are above)" >&2; exit 1; }

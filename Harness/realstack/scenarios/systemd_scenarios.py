@@ -10,6 +10,8 @@ bleagent package of a newer version (the same files: a new inode for the running
  2. `systemctl start bleagent` returns once the daemon said READY; `systemctl status` shows its STATUS line.
  3. Consent, then inside the unit's sandbox: a listener on hci1 hears its 0xFD6F adverts from a
     random address, and it records a beacon's identifier (the SightingsToday property over D-Bus).
+ 3b. The installed D-Bus policy, under the real dbus-daemon: a member of the bleagent group reads
+    status but not the device's keys (GetOwnKeys is root's); another account reads neither.
  4. Idle memory as a user sees it: `systemctl status` Memory, VmRSS and Pss from /proc.
  5. /var/lib/bleagent is bleagent:bleagent 0700, and so is what the daemon wrote in it.
  6. SIGSTOP: the watchdog (WatchdogSec=10s in a drop-in, to bound the test) kills and restarts it.
@@ -18,8 +20,8 @@ bleagent package of a newer version (the same files: a new inode for the running
  8. Upgrade with `dpkg -i` of the newer package: the running service is restarted on the new file,
     consent and the edited conffile are kept.
  9. `systemctl stop` is clean (no SIGKILL, result success) and quick.
-10. bleagent-server: starts (DynamicUser, ExecStartPre= init), answers /metrics, its state is
-    0700 in /var/lib/private, `systemctl stop` is clean.
+10. bleagent-server: starts (DynamicUser, ExecStartPre= init), answers /metrics, its watchdog
+    restarts a SIGSTOPped server, its state is 0700 in /var/lib/private, `systemctl stop` is clean.
 11. `apt-get purge` of both: purge says what it deletes; no file of theirs is left in /usr, /etc or /var.
 
 Writes verdict-systemd.json in the share; exits 0 only if every check passed.
@@ -109,6 +111,38 @@ def named_bleagent():
 def get_property(name):
     out = sh("busctl", "--system", "get-property", "org.bleagent.Agent", "/org/bleagent/Agent", "org.bleagent.Agent1", name).stdout.split()
     return out[1] if len(out) >= 2 else None
+
+
+def watchdog_restarts(unit):
+    """SIGSTOP the unit's main process: its watchdog (WatchdogSec=10s in a runtime drop-in, to bound the
+    test) must kill it and Restart= start a new one."""
+    dropin = f"/run/systemd/system/{unit}.service.d/watchdog.conf"
+    os.makedirs(os.path.dirname(dropin), exist_ok=True)
+    with open(dropin, "w") as f:
+        f.write("[Service]\nWatchdogSec=10s\n")
+    sh("systemctl", "daemon-reload")
+    sh("systemctl", "restart", unit, timeout=180)
+    stopped = main_pid(unit)
+    restarts = int(show(unit, "NRestarts").get("NRestarts", "0") or 0)
+    if stopped:
+        os.kill(stopped, 19)  # SIGSTOP
+    t0 = time.monotonic()
+    back = wait_for(lambda: (main_pid(unit) not in (0, stopped) and show(unit, "ActiveState")["ActiveState"] == "active"), 120, 1)
+    journal = sh("journalctl", "-u", unit, "--no-pager", "-o", "cat", "--since", "-4min").stdout
+    check(f"{unit}: a SIGSTOPped daemon is killed by the watchdog and restarted", bool(stopped) and bool(back) and
+          "Watchdog timeout" in journal and int(show(unit, "NRestarts")["NRestarts"]) > restarts,
+          f"new pid {main_pid(unit)} after {time.monotonic() - t0:.0f} s (was {stopped}); watchdog in journal: {'Watchdog timeout' in journal}")
+    os.remove(dropin)
+    sh("systemctl", "daemon-reload")
+
+
+def as_account(name, groups, argv):
+    """Runs argv as a fresh login account `name` with the supplementary `groups` (made if missing)."""
+    if sh("getent", "passwd", name).returncode != 0:
+        sh("useradd", "--create-home", "--shell", "/bin/sh", *(["--groups", ",".join(groups)] if groups else []), name, check_rc=True)
+    account = pwd.getpwnam(name)
+    return subprocess.run(argv, user=name, group=account.pw_gid, extra_groups=groups or [], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "HOME": account.pw_dir, "LANG": "C.UTF-8"}, cwd=account.pw_dir, timeout=60)
 
 
 def main_pid(unit):
@@ -204,6 +238,21 @@ def main():
           f"SightingsToday={get_property('SightingsToday')}, Advertising={get_property('Advertising')}, Scanning={get_property('Scanning')}")
     radios.remove_beacon("beacon", share=SHARE)
 
+    # 3b. The installed D-Bus policy: a member of the bleagent group reads status (health information)
+    # but not this device's keys; another account reads neither.
+    member = as_account("rs-member", ["bleagent"], ["bleagent", "status", "--json"])
+    try:
+        member_days = json.loads(member.stdout).get("contact_days")
+    except ValueError:
+        member_days = None
+    member_keys = as_account("rs-member", ["bleagent"], ["bleagent", "keys", "own", "--json"])
+    outsider = as_account("rs-outsider", [], ["bleagent", "status", "--json"])
+    check("the installed policy: the bleagent group reads status, not the device's keys; another account neither",
+          member.returncode in (0, 1) and member_days is not None and member_keys.returncode != 0 and "key_data" not in member_keys.stdout
+          and outsider.returncode != 0 and "contact_days" not in outsider.stdout and "bleagent group" in outsider.stderr,
+          f"member status exit {member.returncode} (contact_days {member_days}); member keys own exit {member_keys.returncode}: "
+          f"{member_keys.stderr.strip()[:120]}; outsider status exit {outsider.returncode}: {outsider.stderr.strip()[:120]}")
+
     # 4. Idle memory.
     time.sleep(10)
     pid = main_pid("bleagent")
@@ -226,22 +275,7 @@ def main():
           f"{owner}; other owners or group/other bits: {inside[:5]}")
 
     # 6. Watchdog.
-    os.makedirs("/run/systemd/system/bleagent.service.d", exist_ok=True)
-    with open("/run/systemd/system/bleagent.service.d/watchdog.conf", "w") as f:
-        f.write("[Service]\nWatchdogSec=10s\n")
-    sh("systemctl", "daemon-reload")
-    sh("systemctl", "restart", "bleagent", timeout=120)
-    stopped = main_pid("bleagent")
-    restarts = int(show("bleagent", "NRestarts").get("NRestarts", "0") or 0)
-    os.kill(stopped, 19)  # SIGSTOP
-    t0 = time.monotonic()
-    back = wait_for(lambda: (main_pid("bleagent") not in (0, stopped) and show("bleagent", "ActiveState")["ActiveState"] == "active"), 90, 1)
-    journal = sh("journalctl", "-u", "bleagent", "--no-pager", "-o", "cat", "--since", "-3min").stdout
-    check("a SIGSTOPped daemon is killed by the watchdog and restarted", bool(back) and "Watchdog timeout" in journal and
-          int(show("bleagent", "NRestarts")["NRestarts"]) > restarts,
-          f"new pid {main_pid('bleagent')} after {time.monotonic() - t0:.0f} s (was {stopped}); watchdog in journal: {'Watchdog timeout' in journal}")
-    os.remove("/run/systemd/system/bleagent.service.d/watchdog.conf")
-    sh("systemctl", "daemon-reload")
+    watchdog_restarts("bleagent")
 
     # 7. A bad configuration.
     with open("/etc/bleagent/bleagent.toml", "w") as f:
@@ -298,6 +332,7 @@ def main():
         metrics = False
         print(f"    /metrics: {error}")
     check("the server answers /metrics", metrics, "GET http://127.0.0.1:8080/metrics")
+    watchdog_restarts("bleagent-server")
     private = sh("stat", "-c", "%a", "/var/lib/private/bleagent-server").stdout.strip()
     secrets_made = sorted(os.listdir("/var/lib/private/bleagent-server")) if os.path.isdir("/var/lib/private/bleagent-server") else []
     check("the server's state is 0700 in /var/lib/private with its secrets", private == "700" and "signing-key.pem" in secrets_made,
