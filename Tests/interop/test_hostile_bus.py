@@ -82,10 +82,17 @@ class AnotherAccountOnTheSystemBus(ProcessTestCase):
         refused = []
         for verb in (["exposures", "--json"], ["status", "--json"]):
             result = self.as_nobody([BLEAGENT, *verb])
-            self.assertNotEqual(result.returncode, 0, f"{verb}: {result.stdout}")
+            # A permission problem, with the exit code every verb gives one (77), not a failure (1).
+            self.assertEqual(result.returncode, 77, f"{verb}: {result.stdout}{result.stderr}")
             self.assertIn("bleagent group", result.stderr)
             self.assertNotIn("contact_days", result.stdout)
             refused.append(verb[0])
+        # This device's own keys are root's alone: said as such, not as the group's health information.
+        result = self.as_nobody([BLEAGENT, "keys", "own", "--json"])
+        self.assertEqual(result.returncode, 77, result.stdout + result.stderr)
+        self.assertIn("only root", result.stderr)
+        self.assertNotIn("key_data", result.stdout)
+        refused.append("keys own")
         print(f"refused to nobody: {', '.join(refused)}")
 
     def test_another_account_reads_no_property_and_hears_no_signal(self):

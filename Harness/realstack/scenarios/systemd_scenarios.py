@@ -248,8 +248,8 @@ def main():
     member_keys = as_account("rs-member", ["bleagent"], ["bleagent", "keys", "own", "--json"])
     outsider = as_account("rs-outsider", [], ["bleagent", "status", "--json"])
     check("the installed policy: the bleagent group reads status, not the device's keys; another account neither",
-          member.returncode in (0, 1) and member_days is not None and member_keys.returncode != 0 and "key_data" not in member_keys.stdout
-          and outsider.returncode != 0 and "contact_days" not in outsider.stdout and "bleagent group" in outsider.stderr,
+          member.returncode in (0, 1) and member_days is not None and member_keys.returncode == 77 and "only root" in member_keys.stderr and "key_data" not in member_keys.stdout
+          and outsider.returncode == 77 and "contact_days" not in outsider.stdout and "bleagent group" in outsider.stderr,
           f"member status exit {member.returncode} (contact_days {member_days}); member keys own exit {member_keys.returncode}: "
           f"{member_keys.stderr.strip()[:120]}; outsider status exit {outsider.returncode}: {outsider.stderr.strip()[:120]}")
 

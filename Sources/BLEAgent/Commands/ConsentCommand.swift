@@ -54,7 +54,7 @@ struct ConsentCommand: AsyncParsableCommand {
                 let client = try await DaemonClient.connect()
                 _ = try await client.call(accept ? "AcceptConsent" : "WithdrawConsent", accept ? [.string(AgentDaemon.termsVersion)] : [])
             } catch {
-                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+                guard case .notRunning = error else { throw DaemonClient.cliError(error) }
                 try await offline()
             }
             if output.json {

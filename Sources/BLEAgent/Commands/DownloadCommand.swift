@@ -11,7 +11,7 @@ struct DownloadCommand: AsyncParsableCommand {
         abstract: "Download new positive keys now and check them against your contacts.",
         discussion: """
         The daemon does this on its own every download_interval_hours; this asks it to do it at once. \
-        Exit codes: 0 done, 1 a source or the check failed (the message says which), 69 the daemon is not running.
+        Exit codes: 0 done, 1 a source or the check failed (the message says which), 69 the daemon is not running, 77 this user may not ask it (root and the bleagent group may).
         """
     )
 
@@ -23,8 +23,7 @@ struct DownloadCommand: AsyncParsableCommand {
             do throws(DaemonClient.Failure) {
                 reply = try await DaemonClient.connect().call("DownloadNow", timeout: .seconds(600))
             } catch {
-                if case .notRunning = error { throw CLIError(.unavailable, DaemonClient.explain(error)) }
-                throw CLIError(.failure, DaemonClient.explain(error))
+                throw DaemonClient.cliError(error)
             }
             guard let text = reply.first?.string, let report = try? SnakeCaseJSON.decoder().decode(DownloadReport.self, from: Data(text.utf8)) else {
                 throw CLIError(.failure, "the daemon answered with something unreadable")

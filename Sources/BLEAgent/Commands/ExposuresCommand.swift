@@ -11,7 +11,7 @@ struct ExposuresCommand: AsyncParsableCommand {
         discussion: """
         Date, number of contacts and minutes: no time of day, nothing about the other person. Asks the \
         running daemon; when it is down, reads the store (needs its key) and creates nothing. Exit code 0 \
-        whether or not there was a contact; 66 when there is no store, 77 when this user may not read it.
+        whether or not there was a contact; 66 when there is no store, 77 when this user may not read it or ask the daemon.
         """
     )
 
@@ -24,7 +24,7 @@ struct ExposuresCommand: AsyncParsableCommand {
             do throws(DaemonClient.Failure) {
                 entries = try await DaemonClient.connect().json("GetExposures", as: [ExposureEntry].self)
             } catch {
-                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+                guard case .notRunning = error else { throw DaemonClient.cliError(error) }
                 // The daemon is down: read the store ourselves (needs its key), creating nothing.
                 let directory = try state.directory()
                 do throws(StoreError) {

@@ -33,7 +33,7 @@ struct ForgetCommand: AsyncParsableCommand {
                 let client = try await DaemonClient.connect()
                 if try await client.daemonIsRunning() { daemon = client }
             } catch {
-                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+                guard case .notRunning = error else { throw DaemonClient.cliError(error) }
             }
             if daemon == nil {
                 switch LocalForget.presence(of: directory) {
@@ -61,10 +61,10 @@ struct ForgetCommand: AsyncParsableCommand {
                 do throws(DaemonClient.Failure) {
                     _ = try await daemon.call("Forget")
                 } catch {
-                    if case .bus(let bus) = error, bus.name == "org.freedesktop.DBus.Error.AccessDenied" {
+                    if case .bus(let bus) = error, bus.name == DaemonClient.accessDenied {
                         throw CLIError(.permission, ForgetText.daemonRefused)
                     }
-                    throw CLIError(.failure, DaemonClient.explain(error))
+                    throw DaemonClient.cliError(error)
                 }
                 if output.json { try Output.json(Report(forgotten: true, stateDirectory: nil, by: "daemon")); return }
                 Output.line(ForgetText.forgottenByDaemon.text(language))

@@ -37,7 +37,7 @@ struct NotifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let system: DaemonClient
-            do throws(DaemonClient.Failure) { system = try await DaemonClient.connect() } catch { throw CLIError(.failure, DaemonClient.explain(error)) }
+            do throws(DaemonClient.Failure) { system = try await DaemonClient.connect() } catch { throw DaemonClient.cliError(error) }
             let session: DBusConnection? = await {
                 guard let address = ProcessInfo.processInfo.environment["DBUS_SESSION_BUS_ADDRESS"] else { return nil }
                 return try? await DBusConnection.connect(address: address)

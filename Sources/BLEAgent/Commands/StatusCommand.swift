@@ -15,7 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
 
         Exit codes: 0 the daemon runs and records; 1 it runs but records nothing (no consent yet, or \
         nothing advertised: the reason is shown); 69 the daemon is not running (what the store holds \
-        is shown, or why it cannot be: no store there, or this user may not read it).
+        is shown, or why it cannot be: no store there, or this user may not read it); 77 the daemon         runs but this user may not ask it (root and the bleagent group may).
         """
     )
 
@@ -28,7 +28,7 @@ struct StatusCommand: AsyncParsableCommand {
             do throws(DaemonClient.Failure) {
                 status = try await DaemonClient.connect().json("GetStatus", as: DaemonStatus.self)
             } catch {
-                guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+                guard case .notRunning = error else { throw DaemonClient.cliError(error) }
                 try await reportFromStore()
                 return
             }

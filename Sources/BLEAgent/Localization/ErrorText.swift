@@ -7,6 +7,8 @@ enum ErrorText: LocalizedMessage {
     case store(StoreError)
     case daemonNotRunning
     case daemonDenied
+    /// GetOwnKeys refused: root's alone, not the bleagent group's.
+    case ownKeysDenied
     case daemon(String)
     case configurationUnreadable(file: String)
     case configurationRefused(String)
@@ -16,7 +18,7 @@ enum ErrorText: LocalizedMessage {
     static let examples: [ErrorText] = [
         .store(.diskFull(directory: "/var/lib/bleagent")), .store(.locked(directory: "/var/lib/bleagent")), .store(.keyUnavailable("x")),
         .store(.corrupt("x")), .store(.noStore(directory: "/var/lib/bleagent")), .store(.permissionDenied("cannot read /var/lib/bleagent")),
-        .store(.directory("x")), .store(.wiped), .store(.io("x")), .daemonNotRunning, .daemonDenied, .daemon("x"),
+        .store(.directory("x")), .store(.wiped), .store(.io("x")), .daemonNotRunning, .daemonDenied, .ownKeysDenied, .daemon("x"),
         .configurationUnreadable(file: "/etc/bleagent/bleagent.toml"), .configurationRefused("x"),
         .noNotificationServer(file: "/etc/bleagent/bleagent.toml"), .noTerminalToConfirm,
     ]
@@ -28,6 +30,8 @@ enum ErrorText: LocalizedMessage {
         case .daemonDenied:
             "not allowed to ask the daemon that: contact days are health information, shown to root and the bleagent group "
                 + "only (to join: sudo usermod -aG bleagent $USER, then log in again)"
+        case .ownKeysDenied:
+            "only root may read this device's own keys (they let anyone recognise every identifier it sent): run it with sudo"
         case .daemon(let error): "the daemon: \(error)"
         case .configurationUnreadable(let file): "cannot read \(file): permission denied (run as root or a member of the bleagent group)"
         case .configurationRefused(let detail): detail
@@ -43,6 +47,8 @@ enum ErrorText: LocalizedMessage {
         case .daemonDenied:
             "デーモンにこの問い合わせをする権限がありません。接触の記録は健康に関する情報なので、root と bleagent グループだけが見られます"
                 + "（グループに入るには sudo usermod -aG bleagent $USER を実行し、ログインし直してください）"
+        case .ownKeysDenied:
+            "この端末自身の鍵を読めるのは root だけです（鍵があれば、この端末が発信した識別子をすべて見分けられます）。sudo を付けて実行してください"
         case .daemon(let error): "デーモンからのエラー: \(error)"
         case .configurationUnreadable(let file): "\(file) を読めません: 権限がありません（root か bleagent グループのメンバーとして実行してください）"
         case .configurationRefused(let detail): "設定ファイルに誤りがあります: \(detail)"

@@ -64,8 +64,21 @@ struct DaemonClient {
     static func explain(_ failure: Failure) -> ErrorText {
         switch failure {
         case .notRunning: .daemonNotRunning
-        case .bus(let error) where error.name == "org.freedesktop.DBus.Error.AccessDenied": .daemonDenied
+        case .bus(let error) where error.name == accessDenied: .daemonDenied
         case .bus(let error): .daemon("\(error)")
         }
     }
+
+    /// The command-line error for a failure, its exit code chosen as for every other verb: the bus
+    /// policy's refusal is a permission problem (77, like an unreadable store), a daemon that is not
+    /// there is unavailable (69), anything else a failure (1).
+    static func cliError(_ failure: Failure) -> CLIError {
+        switch failure {
+        case .notRunning: CLIError(.unavailable, explain(failure))
+        case .bus(let error) where error.name == accessDenied: CLIError(.permission, explain(failure))
+        case .bus: CLIError(.failure, explain(failure))
+        }
+    }
+
+    static let accessDenied = "org.freedesktop.DBus.Error.AccessDenied"
 }

@@ -12,7 +12,8 @@ enum OwnKeySource {
         do throws(DaemonClient.Failure) {
             fromDaemon = try await DaemonClient.connect().json("GetOwnKeys", as: [KeyJSON].self)
         } catch {
-            guard case .notRunning = error else { throw CLIError(.failure, DaemonClient.explain(error)) }
+            if case .bus(let bus) = error, bus.name == DaemonClient.accessDenied { throw CLIError(.permission, ErrorText.ownKeysDenied) }
+            guard case .notRunning = error else { throw DaemonClient.cliError(error) }
         }
         if let fromDaemon {
             return try fromDaemon.map { json throws(CLIError) in
