@@ -15,7 +15,8 @@ struct StatusCommand: AsyncParsableCommand {
 
         Exit codes: 0 the daemon runs and records; 1 it runs but records nothing (no consent yet, or \
         nothing advertised: the reason is shown); 69 the daemon is not running (what the store holds \
-        is shown, or why it cannot be: no store there, or this user may not read it); 77 the daemon         runs but this user may not ask it (root and the bleagent group may).
+        is shown, or why it cannot be: no store there, or this user may not read it); 77 the daemon \
+        runs but this user may not ask it (root and the bleagent group may).
         """
     )
 

@@ -28,6 +28,19 @@ struct CLIHonestyTests {
         #expect(Self.allCommands().count > 30)
     }
 
+    /// A paragraph's words are one space apart: a run of spaces inside a sentence is a source line
+    /// joined without its `\` continuation (the indentation of the next line kept).
+    @Test func helpParagraphsHaveNoRunsOfSpaces() {
+        var gaps: [String] = []
+        for command in Self.allCommands() {
+            let discussion = command.configuration.discussion
+            for line in discussion.components(separatedBy: "\n") where line.first != " " {
+                if let gap = line.range(of: "   ") { gaps.append("\(command.configuration.commandName ?? "?"): …\(line[..<gap.lowerBound].suffix(30))") }
+            }
+        }
+        #expect(gaps == [])
+    }
+
     @Test func exitCodesHaveOneMeaningEach() {
         let codes = CLIError.Kind.allCases.map(\.code)
         #expect(Set(codes).count == codes.count)
