@@ -53,9 +53,10 @@ for product in bleagent bleagent-server; do
   # the link fails on undefined CF*/swift_udat_* symbols (swiftlang/swift-package-manager#10564). Name
   # them all, as one group (they refer to each other).
   # BLEAGENT_BUILD_PROGRESS=1 (set-up): every 25th [N/M] step of the build (and the first and last) is shown.
+  log="$BUILD_DIR/make-deb-$configuration-$product.log"
   set +e
   swift build -c "$configuration" --scratch-path "$scratch" --static-swift-stdlib "${foundation_archives[@]}" \
-      --product "$product" 2>&1 | tee "$work/build-$product.log" | awk -v show="${BLEAGENT_BUILD_PROGRESS:-0}" '
+      --product "$product" 2>&1 | tee "$log" | awk -v show="${BLEAGENT_BUILD_PROGRESS:-0}" '
         show == 1 && match($0, /^\[[0-9]+\/[0-9]+\]/) {
           split(substr($0, 2, RLENGTH - 2), step, "/")
           if (step[1] == 1 || step[1] == step[2] || step[1] % 25 == 0) { print "    " $0; fflush() }
@@ -63,10 +64,8 @@ for product in bleagent bleagent-server; do
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -ne 0 ]; then
-    kept="$BUILD_DIR/make-deb-$configuration-$product.log"
-    cp "$work/build-$product.log" "$kept"
-    grep -E "error:" "$kept" | head -20; tail -n 10 "$kept"
-    echo "make-deb: swift build of $product failed (exit $rc; log: $kept)" >&2; exit 1
+    grep -E "error:" "$log" | head -20; tail -n 10 "$log"
+    echo "make-deb: swift build of $product failed (exit $rc; log: $log)" >&2; exit 1
   fi
 done
 bin="$scratch/$configuration"

@@ -57,7 +57,7 @@ fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 if [ ${#installed[@]} -gt 0 ]; then
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${installed[@]}" | grep -vE "^\(?(Reading|Building)" || true
+  apt_get purge -y -q "${installed[@]}" | grep -vE "^\(?(Reading|Building)" || true
 fi
 for path in "${leftovers[@]}"; do $sudo rm -rf "$path"; done
 if [ -d /run/systemd/system ]; then $sudo systemctl daemon-reload || true; fi

@@ -92,10 +92,6 @@ def upper_entries(layer, directories=False):
     return found
 
 
-def upper_files(layer):
-    return upper_entries(layer)
-
-
 def named_bleagent():
     """Paths named *bleagent* that the guest added under /usr, /etc and /var. For the overlays that is
     their upper layers: whatever dpkg writes lands there, and walking the host's whole /usr through 9p
@@ -171,13 +167,13 @@ def main():
     server = package_path("bleagent-server")
 
     # 1. Install.
-    before_usr, before_etc = upper_files("usr"), upper_files("etc")
+    before_usr, before_etc = upper_entries("usr"), upper_entries("etc")
     before_names = named_bleagent()
     result = sh("dpkg", "-i", first, server, timeout=300)
     if not check("dpkg -i installs both packages", result.returncode == 0, (result.stdout + result.stderr).strip()[-300:]):
         return
     listed = set(sh("dpkg", "-L", "bleagent", "bleagent-server").stdout.split())
-    added = (upper_files("usr") - before_usr) | (upper_files("etc") - before_etc)
+    added = (upper_entries("usr") - before_usr) | (upper_entries("etc") - before_etc)
     # dpkg keeps its database in /var/lib/dpkg; sysusers writes the account files (and their backups).
     accounts = {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/passwd-", "/etc/group-", "/etc/shadow-", "/etc/gshadow-"}
     stray = sorted(path for path in added if path not in listed and path not in accounts)

@@ -61,10 +61,7 @@ struct ForgetCommand: AsyncParsableCommand {
                 do throws(DaemonClient.Failure) {
                     _ = try await daemon.call("Forget")
                 } catch {
-                    if case .bus(let bus) = error, bus.name == DaemonClient.accessDenied {
-                        throw CLIError(.permission, ForgetText.daemonRefused)
-                    }
-                    throw DaemonClient.cliError(error)
+                    throw DaemonClient.cliError(error, denied: ForgetText.daemonRefused)
                 }
                 if output.json { try Output.json(Report(forgotten: true, stateDirectory: nil, by: "daemon")); return }
                 Output.line(ForgetText.forgottenByDaemon.text(language))

@@ -70,15 +70,16 @@ struct DaemonClient {
     }
 
     /// The command-line error for a failure, its exit code chosen as for every other verb: the bus
-    /// policy's refusal is a permission problem (77, like an unreadable store), a daemon that is not
-    /// there is unavailable (69), anything else a failure (1).
-    static func cliError(_ failure: Failure) -> CLIError {
+    /// policy's refusal is a permission problem (77, like an unreadable store), said as `denied` where
+    /// a verb knows better who may ask; a daemon that is not there is unavailable (69); anything else
+    /// a failure (1).
+    static func cliError(_ failure: Failure, denied: any LocalizedMessage = ErrorText.daemonDenied) -> CLIError {
         switch failure {
         case .notRunning: CLIError(.unavailable, explain(failure))
-        case .bus(let error) where error.name == accessDenied: CLIError(.permission, explain(failure))
+        case .bus(let error) where error.name == accessDenied: CLIError(.permission, denied)
         case .bus: CLIError(.failure, explain(failure))
         }
     }
 
-    static let accessDenied = "org.freedesktop.DBus.Error.AccessDenied"
+    private static let accessDenied = "org.freedesktop.DBus.Error.AccessDenied"
 }

@@ -12,8 +12,7 @@ enum OwnKeySource {
         do throws(DaemonClient.Failure) {
             fromDaemon = try await DaemonClient.connect().json("GetOwnKeys", as: [KeyJSON].self)
         } catch {
-            if case .bus(let bus) = error, bus.name == DaemonClient.accessDenied { throw CLIError(.permission, ErrorText.ownKeysDenied) }
-            guard case .notRunning = error else { throw DaemonClient.cliError(error) }
+            guard case .notRunning = error else { throw DaemonClient.cliError(error, denied: ErrorText.ownKeysDenied) }
         }
         if let fromDaemon {
             return try fromDaemon.map { json throws(CLIError) in
